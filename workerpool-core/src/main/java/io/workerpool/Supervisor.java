@@ -1,0 +1,309 @@
+package io.workerpool;
+
+import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.master.Pool;
+import io.workerpool.internal.wire.WorkerEnvironment;
+import io.workerpool.internal.worker.WorkerRuntime;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A pre-fork pool: a master JVM that starts worker JVMs and keeps them alive.
+ *
+ * <p>Build one in your program's {@code main} and call {@link #main()}. The same program runs in the master
+ * and, re-launched, in every worker JVM: in the master, {@code main()} runs the pool until it has shut down
+ * and returns; in a worker, it creates the worker with the factory, runs it, and ends the JVM.
+ *
+ * <pre>{@code
+ * public static void main(String[] args) {
+ *     Supervisor.builder(id -> new MyWorker(id)).workers(4).build().main();
+ * }
+ * }</pre>
+ *
+ * <p>The master restarts a worker that exits (with exponential backoff for one that keeps dying within a
+ * second of its start), kills and replaces a worker whose heartbeat stops for {@code workerTimeout},
+ * forwards workers' log records to its own logging, and on SIGTERM ({@link #terminate()}) stops every
+ * worker gracefully, SIGKILLing what is still alive after {@code stopTimeout}. SIGINT ({@link #interrupt()})
+ * interrupts each worker's main thread once, then stops as SIGTERM does. No worker outlives its master.
+ */
+public final class Supervisor {
+    private final WorkerFactory factory;
+    private final PoolConfig config;
+    private final Pool pool;
+
+    private Supervisor(WorkerFactory factory, PoolConfig config) {
+        this.factory = factory;
+        this.config = config;
+        this.pool = isWorkerProcess() ? null : new Pool(config);
+    }
+
+    /** Starts building a pool whose workers {@code factory} creates. */
+    public static Builder builder(WorkerFactory factory) {
+        return new Builder(Objects.requireNonNull(factory, "factory must not be null"));
+    }
+
+    /** True inside a worker JVM started by a Supervisor; code that must run only in the master checks it. */
+    public static boolean isWorkerProcess() {
+        return WorkerEnvironment.isWorkerProcess();
+    }
+
+    /** Registers a callback run in the master before the first worker starts. No effect in a worker. */
+    public void onStart(Callback cb) {
+        Objects.requireNonNull(cb, "callback must not be null");
+        if (pool != null) {
+            pool.onStart(cb);
+        }
+    }
+
+    /** Registers a callback run in the master after the last worker has exited. No effect in a worker. */
+    public void onShutdown(Callback cb) {
+        Objects.requireNonNull(cb, "callback must not be null");
+        if (pool != null) {
+            pool.onShutdown(cb);
+        }
+    }
+
+    /**
+     * In the master: runs the pool and returns once it has shut down (after SIGTERM, SIGINT,
+     * {@link #terminate()} or {@link #interrupt()}). With {@code daemonize(true)}, the launching process
+     * instead starts the detached master, waits until it runs, and exits the JVM with status 0.
+     * In a worker JVM: runs the worker and ends the JVM; never returns.
+     *
+     * @throws PoolStartException when the pool cannot start (pidfile held, address in use, ...)
+     */
+    public void main() {
+        if (pool == null) {
+            WorkerRuntime.run(factory, config);
+            return;
+        }
+        pool.run();
+    }
+
+    /**
+     * Adds a worker with this id and starts it.
+     *
+     * @throws IllegalArgumentException if the id is already in the pool
+     * @throws IllegalStateException in a worker JVM, or once the pool is stopping
+     */
+    public void addWorker(int id) {
+        requireMaster("addWorker").addWorker(id);
+    }
+
+    /**
+     * Stops the worker with this id gracefully and takes it out of the pool: it is not restarted.
+     *
+     * @return completes with the worker's exit status once it has exited
+     * @throws IllegalArgumentException if the id is not in the pool
+     * @throws IllegalStateException in a worker JVM
+     */
+    public CompletableFuture<Integer> removeWorker(int id) {
+        return requireMaster("removeWorker").removeWorker(id);
+    }
+
+    /** The ids currently in the pool (a snapshot); empty in a worker JVM. */
+    public Set<Integer> workerIds() {
+        return pool == null ? Set.of() : pool.workerIds();
+    }
+
+    /** Stops the pool gracefully, as SIGTERM to the master does. No effect in a worker JVM. */
+    public void terminate() {
+        if (pool != null) {
+            pool.terminate();
+        }
+    }
+
+    /** Interrupts every worker's main thread once, then stops as {@link #terminate()}; as SIGINT does. */
+    public void interrupt() {
+        if (pool != null) {
+            pool.interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return pool == null ? "Supervisor[worker process]" : pool.toString();
+    }
+
+    private Pool requireMaster(String operation) {
+        if (pool == null) {
+            throw new IllegalStateException(operation + " is for the master: this is a worker JVM "
+                    + "(check Supervisor.isWorkerProcess() before calling it)");
+        }
+        return pool;
+    }
+
+    /** Settings of a pool; {@link #build()} validates them and says what is wrong. */
+    public static final class Builder {
+        private final WorkerFactory factory;
+        private int workers = 2;
+        private int[] workerIds;
+        private Duration checkInterval = Duration.ofSeconds(1);
+        private Duration workerTimeout = Duration.ofSeconds(30);
+        private Duration stopTimeout = Duration.ofSeconds(30);
+        private Path stdout;
+        private Path stderr;
+        private InetSocketAddress listen;
+        private int listenBacklog = 1024;
+        private Path pidFile;
+        private boolean daemonize;
+        private final List<String> workerJvmOptions = new ArrayList<>();
+
+        private Builder(WorkerFactory factory) {
+            this.factory = factory;
+        }
+
+        /** Number of workers, with ids 0..count-1 (default 2). */
+        public Builder workers(int count) {
+            this.workers = count;
+            this.workerIds = null;
+            return this;
+        }
+
+        /** Explicit worker ids instead of 0..N-1; distinct and >= 0. */
+        public Builder workerIds(int... ids) {
+            this.workerIds = ids == null ? null : ids.clone();
+            return this;
+        }
+
+        /** Pool check period: how often heartbeats are checked (default 1 s); must be below workerTimeout. */
+        public Builder checkInterval(Duration d) {
+            this.checkInterval = d;
+            return this;
+        }
+
+        /** A worker silent for this long is stale: SIGKILLed and replaced (default 30 s). */
+        public Builder workerTimeout(Duration d) {
+            this.workerTimeout = d;
+            return this;
+        }
+
+        /** Graceful stop budget of a worker before it is SIGKILLed (default 30 s). */
+        public Builder stopTimeout(Duration d) {
+            this.stopTimeout = d;
+            return this;
+        }
+
+        /** Workers' stdout is appended to this file (default: the master's stdout). */
+        public Builder stdout(Path file) {
+            this.stdout = file;
+            return this;
+        }
+
+        /** Workers' stderr is appended to this file (default: the master's stderr). */
+        public Builder stderr(Path file) {
+            this.stderr = file;
+            return this;
+        }
+
+        /** The master binds and listens on this address; workers get it from {@link Worker#listenChannel()}. */
+        public Builder listen(InetSocketAddress address) {
+            this.listen = address;
+            return this;
+        }
+
+        /** Backlog of the shared listening socket (default 1024). */
+        public Builder listenBacklog(int backlog) {
+            this.listenBacklog = backlog;
+            return this;
+        }
+
+        /** The master writes its pid here and holds an OS lock on it; a second master is refused. */
+        public Builder pidFile(Path file) {
+            this.pidFile = file;
+            return this;
+        }
+
+        /** Detach: the master runs in its own session and the launching process exits 0 once it runs. */
+        public Builder daemonize(boolean on) {
+            this.daemonize = on;
+            return this;
+        }
+
+        /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
+        public Builder workerJvmOptions(String... options) {
+            Objects.requireNonNull(options, "workerJvmOptions must not be null");
+            workerJvmOptions.clear();
+            workerJvmOptions.addAll(Arrays.asList(options));
+            return this;
+        }
+
+        /**
+         * Validates the settings and builds the supervisor.
+         *
+         * @throws IllegalArgumentException saying which setting is wrong, its value and what is allowed
+         */
+        public Supervisor build() {
+            List<Integer> ids = validatedIds();
+            requirePositive("checkInterval", checkInterval);
+            requirePositive("workerTimeout", workerTimeout);
+            requirePositive("stopTimeout", stopTimeout);
+            if (checkInterval.compareTo(workerTimeout) >= 0) {
+                throw new IllegalArgumentException("checkInterval must be shorter than workerTimeout, got checkInterval "
+                        + checkInterval + " and workerTimeout " + workerTimeout
+                        + ": a stale worker is only seen on a check");
+            }
+            if (listenBacklog < 1) {
+                throw new IllegalArgumentException("listenBacklog must be >= 1, got " + listenBacklog);
+            }
+            if (daemonize && pidFile == null) {
+                throw new IllegalArgumentException("daemonize(true) needs pidFile(path): it is how you find and stop"
+                        + " the daemon");
+            }
+            for (String option : workerJvmOptions) {
+                if (option == null || option.isBlank()) {
+                    throw new IllegalArgumentException("workerJvmOptions must not contain null or blank options, got "
+                            + workerJvmOptions);
+                }
+            }
+            PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
+                    absolute(stdout), absolute(stderr), listen, listenBacklog, absolute(pidFile), daemonize,
+                    workerJvmOptions);
+            return new Supervisor(factory, config);
+        }
+
+        private List<Integer> validatedIds() {
+            if (workerIds == null) {
+                if (workers < 1) {
+                    throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+                }
+                List<Integer> ids = new ArrayList<>(workers);
+                for (int i = 0; i < workers; i++) {
+                    ids.add(i);
+                }
+                return ids;
+            }
+            if (workerIds.length == 0) {
+                throw new IllegalArgumentException("workerIds must name at least one id, got none");
+            }
+            Set<Integer> seen = new LinkedHashSet<>();
+            for (int id : workerIds) {
+                if (id < 0) {
+                    throw new IllegalArgumentException("worker ids must be >= 0, got " + id);
+                }
+                if (!seen.add(id)) {
+                    throw new IllegalArgumentException("worker ids must be distinct, got " + id + " twice in "
+                            + Arrays.toString(workerIds));
+                }
+            }
+            return new ArrayList<>(seen);
+        }
+
+        private static void requirePositive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+            }
+        }
+
+        private static Path absolute(Path p) {
+            return p == null ? null : p.toAbsolutePath().normalize();
+        }
+    }
+}

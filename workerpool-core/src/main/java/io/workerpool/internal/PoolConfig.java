@@ -1,0 +1,34 @@
+package io.workerpool.internal;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The validated, immutable settings of a pool, built by {@code Supervisor.Builder.build()}.
+ *
+ * @param workerIds initial worker ids, distinct, in the order given
+ * @param stdout workers' stdout file (appended), or null for the master's own stdout
+ * @param stderr workers' stderr file (appended), or null for the master's own stderr
+ * @param listen address the master binds and shares, or null for none
+ * @param pidFile locked pidfile, or null for none
+ */
+public record PoolConfig(
+        List<Integer> workerIds,
+        Duration checkInterval,
+        Duration workerTimeout,
+        Duration stopTimeout,
+        Path stdout,
+        Path stderr,
+        InetSocketAddress listen,
+        int listenBacklog,
+        Path pidFile,
+        boolean daemonize,
+        List<String> workerJvmOptions) {
+
+    public PoolConfig {
+        workerIds = List.copyOf(workerIds);
+        workerJvmOptions = List.copyOf(workerJvmOptions);
+    }
+}

@@ -1,0 +1,96 @@
+package io.workerpool.internal.wire;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A throwable as plain data: class name, message, stack, cause and suppressed, so that a worker's
+ * exception crosses the control channel without Java serialization.
+ */
+public record ThrowableData(String className, String message, List<StackTraceElement> stack, ThrowableData cause,
+                            List<ThrowableData> suppressed) {
+    private static final int MAX_DEPTH = 16;
+
+    public ThrowableData {
+        stack = List.copyOf(stack);
+        suppressed = List.copyOf(suppressed);
+    }
+
+    public static ThrowableData of(Throwable t) {
+        return t == null ? null : of(t, 0);
+    }
+
+    private static ThrowableData of(Throwable t, int depth) {
+        ThrowableData cause = null;
+        List<ThrowableData> suppressed = new ArrayList<>();
+        if (depth < MAX_DEPTH) {
+            Throwable c = t.getCause();
+            if (c != null && c != t) {
+                cause = of(c, depth + 1);
+            }
+            for (Throwable s : t.getSuppressed()) {
+                suppressed.add(of(s, depth + 1));
+            }
+        }
+        return new ThrowableData(t.getClass().getName(), t.getMessage(), List.of(t.getStackTrace()), cause,
+                suppressed);
+    }
+
+    public void write(WireOutput out) {
+        out.writeString(className);
+        out.writeString(message);
+        out.writeInt(stack.size());
+        for (StackTraceElement e : stack) {
+            out.writeString(e.getClassLoaderName());
+            out.writeString(e.getModuleName());
+            out.writeString(e.getModuleVersion());
+            out.writeString(e.getClassName());
+            out.writeString(e.getMethodName());
+            out.writeString(e.getFileName());
+            out.writeInt(e.getLineNumber());
+        }
+        out.writeBoolean(cause != null);
+        if (cause != null) {
+            cause.write(out);
+        }
+        out.writeInt(suppressed.size());
+        for (ThrowableData s : suppressed) {
+            s.write(out);
+        }
+    }
+
+    public static ThrowableData read(WireInput in) throws ProtocolException {
+        return read(in, 0);
+    }
+
+    private static ThrowableData read(WireInput in, int depth) throws ProtocolException {
+        if (depth > MAX_DEPTH + 1) {
+            throw new ProtocolException("throwable nested deeper than " + MAX_DEPTH);
+        }
+        String className = in.readString();
+        String message = in.readString();
+        int frames = in.readCount();
+        List<StackTraceElement> stack = new ArrayList<>(frames);
+        for (int i = 0; i < frames; i++) {
+            String loader = in.readString();
+            String module = in.readString();
+            String moduleVersion = in.readString();
+            String declaringClass = in.readString();
+            String method = in.readString();
+            String file = in.readString();
+            int line = in.readInt();
+            if (declaringClass == null || method == null) {
+                throw new ProtocolException("stack frame without class or method");
+            }
+            stack.add(new StackTraceElement(loader, module, moduleVersion, declaringClass, method, file, line));
+        }
+        ThrowableData cause = in.readBoolean() ? read(in, depth + 1) : null;
+        int suppressedCount = in.readCount();
+        List<ThrowableData> suppressed = new ArrayList<>(suppressedCount);
+        for (int i = 0; i < suppressedCount; i++) {
+            suppressed.add(read(in, depth + 1));
+        }
+        return new ThrowableData(className == null ? "java.lang.Throwable" : className, message, stack, cause,
+                suppressed);
+    }
+}

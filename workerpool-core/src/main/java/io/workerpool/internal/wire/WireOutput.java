@@ -1,0 +1,67 @@
+package io.workerpool.internal.wire;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/** A growable big-endian buffer for one frame's payload. Not thread-safe. */
+public final class WireOutput {
+    private byte[] bytes = new byte[256];
+    private int size;
+
+    public void reset() {
+        size = 0;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    public WireOutput writeByte(int v) {
+        ensure(1);
+        bytes[size++] = (byte) v;
+        return this;
+    }
+
+    public WireOutput writeBoolean(boolean v) {
+        return writeByte(v ? 1 : 0);
+    }
+
+    public WireOutput writeInt(int v) {
+        ensure(4);
+        bytes[size++] = (byte) (v >>> 24);
+        bytes[size++] = (byte) (v >>> 16);
+        bytes[size++] = (byte) (v >>> 8);
+        bytes[size++] = (byte) v;
+        return this;
+    }
+
+    public WireOutput writeLong(long v) {
+        writeInt((int) (v >>> 32));
+        return writeInt((int) v);
+    }
+
+    /** A string as its UTF-8 length (or -1 for null) and bytes. */
+    public WireOutput writeString(String s) {
+        if (s == null) {
+            return writeInt(-1);
+        }
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        writeInt(utf8.length);
+        ensure(utf8.length);
+        System.arraycopy(utf8, 0, bytes, size, utf8.length);
+        size += utf8.length;
+        return this;
+    }
+
+    /** The written bytes, as a buffer ready to read; valid until the next write. */
+    public ByteBuffer buffer() {
+        return ByteBuffer.wrap(bytes, 0, size);
+    }
+
+    private void ensure(int more) {
+        if (size + more > bytes.length) {
+            bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, size + more));
+        }
+    }
+}

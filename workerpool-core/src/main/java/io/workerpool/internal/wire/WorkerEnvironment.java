@@ -1,0 +1,55 @@
+package io.workerpool.internal.wire;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * The environment variables by which the master marks a worker JVM and tells it how to reach home.
+ * The environment, unlike the command line, is not visible to other users in {@code ps}.
+ */
+public final class WorkerEnvironment {
+    /** Path of the master's control socket (a Unix domain socket); its presence marks a worker JVM. */
+    public static final String CONTROL_SOCKET = "WORKERPOOL_CONTROL_SOCKET";
+    /** The worker's id. */
+    public static final String WORKER_ID = "WORKERPOOL_WORKER_ID";
+    /** A per-worker secret the worker presents in its hello, so that only the master's own children connect. */
+    public static final String SECRET = "WORKERPOOL_SECRET";
+    /** Heartbeat timeout in milliseconds; the worker beats four times per timeout. */
+    public static final String WORKER_TIMEOUT_MS = "WORKERPOOL_WORKER_TIMEOUT_MS";
+    /** The master's pid, to check that the parent is still the master right after start. */
+    public static final String MASTER_PID = "WORKERPOOL_MASTER_PID";
+
+    private WorkerEnvironment() {
+    }
+
+    public static boolean isWorkerProcess() {
+        return System.getenv(CONTROL_SOCKET) != null;
+    }
+
+    /** The settings a worker reads from its environment. */
+    public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid) {
+        public static Settings fromEnvironment(Map<String, String> env) {
+            String socket = env.get(CONTROL_SOCKET);
+            if (socket == null || socket.isBlank()) {
+                throw new IllegalStateException(CONTROL_SOCKET + " is not set: this JVM was not started by a "
+                        + "workerpool master");
+            }
+            return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
+                    Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID));
+        }
+
+        private static int parseInt(Map<String, String> env, String name) {
+            return Math.toIntExact(parseLong(env, name));
+        }
+
+        private static long parseLong(Map<String, String> env, String name) {
+            String value = env.get(name);
+            try {
+                return Long.parseLong(value);
+            } catch (NumberFormatException | NullPointerException e) {
+                throw new IllegalStateException(name + " must be a number set by the workerpool master, got "
+                        + value);
+            }
+        }
+    }
+}
