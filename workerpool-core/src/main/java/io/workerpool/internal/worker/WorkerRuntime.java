@@ -1,14 +1,130 @@
 package io.workerpool.internal.worker;
 
+import io.workerpool.Callback;
+import io.workerpool.Worker;
 import io.workerpool.WorkerFactory;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.wire.ExitCodes;
+import io.workerpool.internal.wire.FrameChannel;
+import io.workerpool.internal.wire.Message;
+import io.workerpool.internal.wire.WorkerEnvironment;
+import io.workerpool.internal.worker.logging.JulForwardingHandler;
+import io.workerpool.internal.worker.logging.LogForwarding;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Placeholder, being written. */
+/**
+ * The worker side of {@code Supervisor.main()}: reach the master, build the worker with the factory, run
+ * its onStart callbacks, its main() and its onShutdown callbacks, and end the JVM with the worker's status.
+ *
+ * <p>Exit statuses: 0 when main() returned, 1 when it threw, {@link ExitCodes#BOOT_ERROR} when the worker
+ * could not be built or the master could not be reached, {@link ExitCodes#MASTER_GONE} when the master went
+ * away while the worker ran.
+ */
 public final class WorkerRuntime {
-    private WorkerRuntime() {
+    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Worker");
+
+    private final WorkerEnvironment.Settings settings;
+    private final long pid = ProcessHandle.current().pid();
+    private final StopRequests stopRequests = new StopRequests();
+    private MasterLink link;
+
+    private WorkerRuntime(WorkerEnvironment.Settings settings) {
+        this.settings = settings;
     }
 
+    /** Runs this JVM as a worker and exits it; never returns. */
     public static void run(WorkerFactory factory, PoolConfig config) {
-        throw new UnsupportedOperationException("being written");
+        WorkerEnvironment.Settings settings;
+        try {
+            settings = WorkerEnvironment.Settings.fromEnvironment(System.getenv());
+        } catch (IllegalStateException e) {
+            System.err.println("workerpool: " + e.getMessage());
+            Runtime.getRuntime().exit(ExitCodes.BOOT_ERROR);
+            return;
+        }
+        Runtime.getRuntime().exit(new WorkerRuntime(settings).runWorker(factory));
+    }
+
+    private int runWorker(WorkerFactory factory) {
+        try {
+            link = MasterLink.connect(settings, pid, stopRequests);
+        } catch (IOException e) {
+            System.err.println("workerpool: worker " + settings.workerId() + " (pid " + pid + ") cannot reach its master"
+                    + " through " + settings.controlSocket() + " (" + e.getMessage() + "). This JVM has the worker"
+                    + " marker " + WorkerEnvironment.CONTROL_SOCKET + " in its environment but no master answers:"
+                    + " unset it to run the program as a master.");
+            return ExitCodes.BOOT_ERROR;
+        }
+        JulForwardingHandler.install();
+        WorkerSignals.install(stopRequests);
+
+        Worker worker;
+        try {
+            worker = factory.create(settings.workerId());
+            if (worker == null) {
+                throw new IllegalStateException("the WorkerFactory returned null for id " + settings.workerId());
+            }
+        } catch (Throwable t) {
+            LOG.error("worker {} could not be created by its WorkerFactory: {}", settings.workerId(), t.toString(), t);
+            return exit(ExitCodes.BOOT_ERROR);
+        }
+        WorkerAccess access = WorkerAccess.get();
+        stopRequests.attach(worker);
+
+        int status = ExitCodes.OK;
+        if (runCallbacks(worker, "onStart", access.startCallbacks(worker))) {
+            link.send(new Message.Started());
+            status = runMain(worker, access);
+        } else {
+            status = ExitCodes.MAIN_FAILED;
+        }
+        link.send(new Message.Stopping());
+        runCallbacks(worker, "onShutdown", access.shutdownCallbacks(worker));
+        return exit(status);
+    }
+
+    private int runMain(Worker worker, WorkerAccess access) {
+        stopRequests.enterMain(Thread.currentThread());
+        try {
+            access.runMain(worker);
+            return ExitCodes.OK;
+        } catch (InterruptedException e) {
+            if (stopRequests.interruptRequested()) {
+                LOG.debug("worker {} main() ended by the interrupt it was sent", worker.id());
+                return ExitCodes.OK;
+            }
+            LOG.error("worker {} main() failed: {}", worker.id(), e.toString(), e);
+            return ExitCodes.MAIN_FAILED;
+        } catch (Throwable t) {
+            LOG.error("worker {} main() failed: {}", worker.id(), t.toString(), t);
+            return ExitCodes.MAIN_FAILED;
+        } finally {
+            stopRequests.leaveMain();
+        }
+    }
+
+    /** Runs every callback, in order; returns false if one failed (the failure is logged). */
+    private static boolean runCallbacks(Worker worker, String what, List<Callback> callbacks) {
+        boolean allRan = true;
+        for (Callback callback : callbacks) {
+            try {
+                callback.run();
+            } catch (Throwable t) {
+                LOG.error("worker {} {} callback failed: {}", worker.id(), what, t.toString(), t);
+                allRan = false;
+                if (what.equals("onStart")) {
+                    break;
+                }
+            }
+        }
+        return allRan;
+    }
+
+    private int exit(int status) {
+        link.close();
+        return status;
     }
 }

@@ -1,0 +1,63 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.wire.FrameChannel;
+import io.workerpool.internal.wire.Message;
+import java.io.IOException;
+
+/** The master's end of one worker's control channel, after the worker proved who it is. */
+final class ControlConnection {
+    private final int workerId;
+    private final long generation;
+    private final long pid;
+    private final FrameChannel channel;
+    private volatile long lastSeenNanos = System.nanoTime();
+
+    ControlConnection(int workerId, long generation, long pid, FrameChannel channel) {
+        this.workerId = workerId;
+        this.generation = generation;
+        this.pid = pid;
+        this.channel = channel;
+    }
+
+    int workerId() {
+        return workerId;
+    }
+
+    long generation() {
+        return generation;
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    /** Any frame from the worker proves it alive, so a log flood never looks like silence. */
+    void touch() {
+        lastSeenNanos = System.nanoTime();
+    }
+
+    long lastSeenNanos() {
+        return lastSeenNanos;
+    }
+
+    void send(Message message) throws IOException {
+        channel.send(message);
+    }
+
+    FrameChannel channel() {
+        return channel;
+    }
+
+    void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a socket whose peer is gone: nothing left to do
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "control channel of worker " + workerId + " (pid " + pid + ")";
+    }
+}

@@ -1,0 +1,142 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.PoolStartException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The master's pidfile, held with an OS file lock for the master's lifetime: the lock, not the file's
+ * existence, says whether a master runs, so a pidfile left by a crashed master is taken over safely.
+ * The pid is written in place, before the file is cut to length, so a reader never sees it empty.
+ */
+final class PidFile implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private PidFile(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Takes the pidfile for this process, or says who holds it. */
+    static PidFile acquire(Path path, long pid) {
+        for (int attempt = 0; ; attempt++) {
+            PidFile pidFile = tryAcquire(path, pid);
+            // A master that was exiting may have unlinked the file we locked: then the path shows another
+            // inode (or none), and we start over on the new one.
+            if (readPid(path) == pid || attempt == 3) {
+                return pidFile;
+            }
+            pidFile.releaseOnly();
+        }
+    }
+
+    private static PidFile tryAcquire(Path path, long pid) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (NoSuchFileException e) {
+            throw new PoolStartException("cannot create pidfile " + path + ": its directory " + path.getParent()
+                    + " does not exist; create it or choose another pidfile path");
+        } catch (AccessDeniedException e) {
+            throw new PoolStartException("cannot create pidfile " + path + ": permission denied; choose a "
+                    + "writable directory for the pidfile");
+        } catch (IOException e) {
+            throw new PoolStartException("cannot open pidfile " + path + ": " + e.getMessage(), e);
+        }
+        try {
+            FileLock lock = tryLock(channel);
+            String previous = read(channel).strip();
+            if (lock == null) {
+                channel.close();
+                throw new PoolStartException("another master is already running with pidfile " + path + " (pid "
+                        + (previous.isEmpty() ? "unknown" : previous) + "); stop it first (kill -TERM "
+                        + (previous.isEmpty() ? "<pid>" : previous) + ") or use another pidfile");
+            }
+            if (!previous.isEmpty()) {
+                LOG.warn("pidfile {} names pid {}, but no master holds its lock: stale, taking it over", path,
+                        previous);
+            }
+            byte[] content = (pid + "\n").getBytes(StandardCharsets.US_ASCII);
+            channel.write(ByteBuffer.wrap(content), 0);
+            channel.truncate(content.length);
+            channel.force(false);
+            return new PidFile(path, channel, lock);
+        } catch (IOException e) {
+            closeQuietly(channel);
+            throw new PoolStartException("cannot write pidfile " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The pid named in a pidfile, or -1 when the file is missing or holds no number. */
+    static long readPid(Path path) {
+        try {
+            return Long.parseLong(Files.readString(path).strip());
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
+        try {
+            return channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            return null; // this very JVM holds it already
+        }
+    }
+
+    private static String read(FileChannel channel) throws IOException {
+        ByteBuffer buffer = ByteBuffer.allocate(64);
+        channel.read(buffer, 0);
+        buffer.flip();
+        return StandardCharsets.US_ASCII.decode(buffer).toString();
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Removes the file, then releases the lock: a new master may start right after. */
+    @Override
+    public void close() {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.warn("could not remove pidfile {}: {}", path, e.toString());
+        }
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // closing the channel releases it too
+        }
+        closeQuietly(channel);
+    }
+
+    private void releaseOnly() {
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+}

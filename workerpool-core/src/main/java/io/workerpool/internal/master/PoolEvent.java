@@ -1,0 +1,44 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.wire.Message;
+
+/**
+ * Everything that can change the pool's state arrives as one of these on the master's single event queue,
+ * as in gunicorn's arbiter: signal handlers, process-exit callbacks, control-channel readers, timers and
+ * API calls only enqueue; the loop thread alone acts. Worker events carry the slot's generation so that a
+ * late event about a replaced JVM is recognised and ignored.
+ */
+sealed interface PoolEvent {
+    record WorkerExited(int workerId, long generation, int status) implements PoolEvent {
+    }
+
+    record WorkerConnected(int workerId, long generation, ControlConnection connection) implements PoolEvent {
+    }
+
+    record WorkerSaid(int workerId, long generation, Message message) implements PoolEvent {
+    }
+
+    /** The control channel closed or broke; {@code protocolError} is null for a plain EOF. */
+    record WorkerDisconnected(int workerId, long generation, String protocolError) implements PoolEvent {
+    }
+
+    record RestartDue(int workerId, long generation) implements PoolEvent {
+    }
+
+    /** The worker was asked to stop (or got SIGQUIT for a dump) and its time is up: SIGKILL. */
+    record KillDue(int workerId, long generation, String reason) implements PoolEvent {
+    }
+
+    record Tick() implements PoolEvent {
+    }
+
+    record StopRequested(boolean interrupt, String cause) implements PoolEvent {
+    }
+
+    record StopDeadline() implements PoolEvent {
+    }
+
+    /** Work to run on the loop thread for an API call from another thread. */
+    record Call(Runnable action) implements PoolEvent {
+    }
+}

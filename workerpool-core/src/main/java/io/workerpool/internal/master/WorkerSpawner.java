@@ -1,0 +1,72 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.wire.WorkerEnvironment;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Starts worker JVMs: the master's own command line plus worker options, marked as a worker through its
+ * environment (control socket, id, a fresh secret), stdin from /dev/null, stdout and stderr appended to
+ * the configured files or inherited from the master.
+ *
+ * <p>Must be called from one long-lived thread (the pool loop): the kernel's parent-death signal, which
+ * workers arm, fires when the thread that started them ends, not the process.
+ */
+final class WorkerSpawner {
+    static final String FORWARDING_PROVIDER = "io.workerpool.internal.worker.logging.ForwardingServiceProvider";
+
+    private final PoolConfig config;
+    private final Path controlSocket;
+    private final List<String> baseCommandOptions;
+    private final WorkerCommand command;
+    private final SecureRandom random = new SecureRandom();
+
+    WorkerSpawner(PoolConfig config, Path controlSocket) {
+        this.config = config;
+        this.controlSocket = controlSocket;
+        this.command = WorkerCommand.ofCurrentProcess();
+        List<String> options = new ArrayList<>();
+        if (!command.hasJvmOption("--enable-native-access")) {
+            options.add("--enable-native-access=ALL-UNNAMED");
+        }
+        // Workers forward log records to the master instead of printing them: pick our SLF4J provider
+        // over whatever backend the class path has.
+        options.add("-Dslf4j.provider=" + FORWARDING_PROVIDER);
+        options.addAll(config.workerJvmOptions());
+        this.baseCommandOptions = List.copyOf(options);
+    }
+
+    /** A fresh secret for one spawn; it travels in the environment, not on the command line. */
+    String newSecret() {
+        byte[] bytes = new byte[24];
+        random.nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    Process spawn(int workerId, String secret) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command.withJvmOptions(baseCommandOptions));
+        Map<String, String> env = builder.environment();
+        env.put(WorkerEnvironment.CONTROL_SOCKET, controlSocket.toString());
+        env.put(WorkerEnvironment.WORKER_ID, Integer.toString(workerId));
+        env.put(WorkerEnvironment.SECRET, secret);
+        env.put(WorkerEnvironment.WORKER_TIMEOUT_MS, Long.toString(config.workerTimeout().toMillis()));
+        env.put(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid()));
+        builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.redirectOutput(config.stdout() == null
+                ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(config.stdout().toFile()));
+        builder.redirectError(config.stderr() == null
+                ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(config.stderr().toFile()));
+        return builder.start();
+    }
+
+    WorkerCommand command() {
+        return command;
+    }
+}

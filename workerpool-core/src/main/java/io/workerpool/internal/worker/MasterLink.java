@@ -1,0 +1,131 @@
+package io.workerpool.internal.worker;
+
+import io.workerpool.internal.wire.ExitCodes;
+import io.workerpool.internal.wire.ForwardedLogRecord;
+import io.workerpool.internal.wire.FrameChannel;
+import io.workerpool.internal.wire.Message;
+import io.workerpool.internal.wire.ProtocolException;
+import io.workerpool.internal.wire.WorkerEnvironment;
+import io.workerpool.internal.worker.logging.LogForwarding;
+import io.workerpool.internal.worker.logging.LogSink;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+
+/**
+ * The worker's end of its control channel: the hello, a reader thread for the master's requests, a
+ * heartbeat thread, and the sink for forwarded log records. When the channel closes under a running
+ * worker, the master is gone, and the worker halts at once: no worker outlives its master.
+ */
+final class MasterLink implements LogSink {
+    private final WorkerEnvironment.Settings settings;
+    private final long pid;
+    private final FrameChannel channel;
+    private final StopRequests stopRequests;
+    private volatile boolean closing;
+
+    private MasterLink(WorkerEnvironment.Settings settings, long pid, FrameChannel channel, StopRequests stopRequests) {
+        this.settings = settings;
+        this.pid = pid;
+        this.channel = channel;
+        this.stopRequests = stopRequests;
+    }
+
+    static MasterLink connect(WorkerEnvironment.Settings settings, long pid, StopRequests stopRequests)
+            throws IOException {
+        SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            socket.connect(UnixDomainSocketAddress.of(settings.controlSocket()));
+            FrameChannel channel = new FrameChannel(socket);
+            channel.send(new Message.Hello(settings.workerId(), pid, settings.secret()));
+            Message reply;
+            try {
+                reply = channel.receive();
+            } catch (java.io.EOFException e) {
+                throw new IOException("the master refused this worker (it is not the worker it started, or it was"
+                        + " started too long ago)");
+            }
+            if (!(reply instanceof Message.Welcome welcome)) {
+                throw new ProtocolException("expected a welcome from the master, got " + reply);
+            }
+            MasterLink link = new MasterLink(settings, pid, channel, stopRequests);
+            LogForwarding.connect(link, welcome.rootLevel());
+            link.startThreads();
+            return link;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void startThreads() {
+        Thread.ofPlatform().daemon().name("workerpool-control").start(this::readRequests);
+        Thread.ofPlatform().daemon().name("workerpool-heartbeat").start(this::beat);
+    }
+
+    private void readRequests() {
+        try {
+            while (true) {
+                switch (channel.receive()) {
+                    case Message.Stop ignored -> stopRequests.requestStop();
+                    case Message.Interrupt ignored -> stopRequests.requestInterrupt();
+                    case Message.LevelReply reply -> LogForwarding.applyLevels(reply.levels());
+                    default -> { }
+                }
+            }
+        } catch (IOException e) {
+            masterGone(e);
+        }
+    }
+
+    private void beat() {
+        long intervalMillis = Math.max(10, settings.workerTimeout().toMillis() / 5);
+        try {
+            while (!closing) {
+                Thread.sleep(intervalMillis);
+                channel.send(new Message.Heartbeat());
+            }
+        } catch (IOException | InterruptedException e) {
+            // the reader sees the same closed channel and decides
+        }
+    }
+
+    private void masterGone(IOException cause) {
+        if (closing) {
+            return;
+        }
+        System.err.println("workerpool: worker " + settings.workerId() + " (pid " + pid + "): the master went away ("
+                + cause.getMessage() + "); exiting now");
+        Runtime.getRuntime().halt(ExitCodes.MASTER_GONE);
+    }
+
+    /** Sends, or drops when the master is gone: the reader thread deals with a dead channel. */
+    void send(Message message) {
+        try {
+            channel.send(message);
+        } catch (IOException ignored) {
+            // the master is gone; the reader thread halts the worker
+        }
+    }
+
+    @Override
+    public void send(ForwardedLogRecord record) throws IOException {
+        channel.send(new Message.Log(record));
+    }
+
+    @Override
+    public void queryLevels(List<String> loggerNames) throws IOException {
+        channel.send(new Message.LevelQuery(loggerNames));
+    }
+
+    void close() {
+        closing = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // exiting anyway
+        }
+    }
+}

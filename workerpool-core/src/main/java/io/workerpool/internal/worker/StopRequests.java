@@ -1,0 +1,64 @@
+package io.workerpool.internal.worker;
+
+import io.workerpool.Worker;
+
+/**
+ * Stop and interrupt requests, from the master's control channel or from signals, which may arrive before
+ * the worker exists or before its main() runs. A stop turns {@link Worker#isRunning()} false; an interrupt
+ * also interrupts the main thread, once, and only while main() runs (arriving earlier, it lands as main()
+ * starts), so onShutdown callbacks never see a stray interrupt.
+ */
+final class StopRequests {
+    private boolean stopRequested;
+    private boolean interruptRequested;
+    private boolean interruptDelivered;
+    private Worker worker;
+    private Thread mainThread;
+
+    synchronized void attach(Worker worker) {
+        this.worker = worker;
+        if (stopRequested) {
+            worker.stop();
+        }
+    }
+
+    void requestStop() {
+        Worker target;
+        synchronized (this) {
+            stopRequested = true;
+            target = worker;
+        }
+        if (target != null) {
+            target.stop(); // outside the lock: stop listeners are user-visible code paths
+        }
+    }
+
+    void requestInterrupt() {
+        requestStop();
+        synchronized (this) {
+            interruptRequested = true;
+            deliverInterrupt();
+        }
+    }
+
+    synchronized boolean interruptRequested() {
+        return interruptRequested;
+    }
+
+    synchronized void enterMain(Thread thread) {
+        mainThread = thread;
+        deliverInterrupt();
+    }
+
+    synchronized void leaveMain() {
+        mainThread = null;
+        Thread.interrupted(); // an interrupt meant for main() must not leak into the shutdown callbacks
+    }
+
+    private void deliverInterrupt() {
+        if (interruptRequested && !interruptDelivered && mainThread != null) {
+            interruptDelivered = true;
+            mainThread.interrupt();
+        }
+    }
+}

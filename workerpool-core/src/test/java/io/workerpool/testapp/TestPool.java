@@ -1,0 +1,127 @@
+package io.workerpool.testapp;
+
+import io.workerpool.Supervisor;
+import io.workerpool.Worker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+
+/**
+ * A pool for integration tests, configured by system properties. Master and workers append one line per
+ * event to the file named by {@code -Devents=...}: tests wait on those lines instead of sleeping.
+ *
+ * <p>Worker behaviours ({@code -Dbehaviour=...}, or per id: {@code -Dbehaviour.1=...}): {@code loop} (until
+ * stopped), {@code ignore-stop} (never returns; swallows interrupts), {@code crash} (main throws at once),
+ * {@code exit} (main returns at once), {@code boot-fail} (the factory throws), {@code block} (sleeps until
+ * interrupted), {@code print} (prints to stdout and stderr, then loops).
+ */
+public final class TestPool {
+    private TestPool() {
+    }
+
+    public static void main(String[] args) {
+        Path events = Path.of(System.getProperty("events"));
+        Supervisor.Builder builder = Supervisor.builder(id -> {
+            String behaviour = behaviour(id);
+            if (behaviour.equals("boot-fail")) {
+                throw new IllegalStateException("boot failure on purpose");
+            }
+            return new TestWorker(id, behaviour, events);
+        });
+        builder.workers(Integer.getInteger("workers", 2));
+        builder.stopTimeout(Duration.ofMillis(Long.getLong("stopTimeoutMs", 10_000)));
+        builder.workerTimeout(Duration.ofMillis(Long.getLong("workerTimeoutMs", 30_000)));
+        builder.checkInterval(Duration.ofMillis(Long.getLong("checkIntervalMs", 200)));
+        if (System.getProperty("stdout") != null) {
+            builder.stdout(Path.of(System.getProperty("stdout")));
+        }
+        if (System.getProperty("stderr") != null) {
+            builder.stderr(Path.of(System.getProperty("stderr")));
+        }
+        if (System.getProperty("pidfile") != null) {
+            builder.pidFile(Path.of(System.getProperty("pidfile")));
+        }
+        if (System.getProperty("workerJvmOptions") != null) {
+            builder.workerJvmOptions(System.getProperty("workerJvmOptions").split(" "));
+        }
+        Supervisor supervisor = builder.build();
+        supervisor.onStart(() -> record(events, "master-start " + ProcessHandle.current().pid()));
+        supervisor.onShutdown(() -> record(events, "master-shutdown " + ProcessHandle.current().pid()));
+        supervisor.main();
+        record(events, "master-exit " + ProcessHandle.current().pid());
+    }
+
+    static String behaviour(int id) {
+        return System.getProperty("behaviour." + id, System.getProperty("behaviour", "loop"));
+    }
+
+    /** One line per write, appended: lines from several JVMs never tear. */
+    static synchronized void record(Path events, String line) {
+        try {
+            Files.writeString(events, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static final class TestWorker extends Worker {
+        private final String behaviour;
+        private final Path events;
+        private final long pid = ProcessHandle.current().pid();
+
+        TestWorker(int id, String behaviour, Path events) {
+            super(id);
+            this.behaviour = behaviour;
+            this.events = events;
+            onStart(() -> record(events, "worker-start " + id + " " + pid));
+            onShutdown(() -> record(events, "worker-shutdown " + id + " " + pid));
+        }
+
+        @Override
+        protected void main() throws Exception {
+            record(events, "worker-main " + id() + " " + pid);
+            switch (behaviour) {
+                case "crash" -> throw new IllegalStateException("crash on purpose in worker " + id());
+                case "exit" -> { }
+                case "ignore-stop" -> {
+                    while (true) {
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException e) {
+                            record(events, "worker-interrupted " + id() + " " + pid);
+                        }
+                    }
+                }
+                case "block" -> {
+                    try {
+                        Thread.sleep(Long.MAX_VALUE);
+                    } catch (InterruptedException e) {
+                        record(events, "worker-interrupted " + id() + " " + pid);
+                    }
+                }
+                case "print" -> {
+                    System.out.println("stdout line from worker " + id() + " pid " + pid);
+                    System.err.println("stderr line from worker " + id() + " pid " + pid);
+                    loop();
+                }
+                default -> loop();
+            }
+            record(events, "worker-main-returned " + id() + " " + pid);
+        }
+
+        private void loop() throws InterruptedException {
+            while (isRunning()) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    record(events, "worker-interrupted " + id() + " " + pid);
+                    return;
+                }
+            }
+        }
+    }
+}
