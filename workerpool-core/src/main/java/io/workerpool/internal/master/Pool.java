@@ -364,12 +364,9 @@ public final class Pool {
                 }
                 LOG.info("{} started in {} ms", slot, (slot.startedNanos - slot.spawnedNanos) / 1_000_000);
             }
-            case Message.Stopping ignored -> {
-                if (slot.state != SlotState.STOPPING) {
-                    slot.state = SlotState.STOPPING;
-                }
-                LOG.debug("{}: main() returned, running its shutdown callbacks", slot);
-            }
+            // Only the master's own stop request makes a slot STOPPING: a worker whose main() ended by
+            // itself is restarted when it exits.
+            case Message.Stopping ignored -> LOG.debug("{}: main() ended, running its shutdown callbacks", slot);
             default -> LOG.debug("{}: unexpected {}", slot, e.message());
         }
     }

@@ -1,0 +1,191 @@
+package io.workerpool.it;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A real master JVM running {@code io.workerpool.testapp.TestPool} (or another main class), with its event
+ * file and its log. {@link #close()} kills the master and every worker it ever had, also when the test failed.
+ */
+public final class PoolProcess implements AutoCloseable {
+    private static final Pattern WORKER_START = Pattern.compile("worker-start (\\d+) (\\d+)");
+
+    private final Process master;
+    private final Path events;
+    private final Path log;
+    private final Set<Long> seenPids = new HashSet<>();
+
+    private PoolProcess(Process master, Path events, Path log) {
+        this.master = master;
+        this.events = events;
+        this.log = log;
+    }
+
+    public static Builder in(Path dir) {
+        return new Builder(dir);
+    }
+
+    /** Options of the master's command line. */
+    public static final class Builder {
+        private final Path dir;
+        private final Map<String, String> properties = new LinkedHashMap<>();
+        private final List<String> jvmOptions = new ArrayList<>();
+        private String mainClass = "io.workerpool.testapp.TestPool";
+
+        private Builder(Path dir) {
+            this.dir = dir;
+        }
+
+        public Builder with(String property, Object value) {
+            properties.put(property, String.valueOf(value));
+            return this;
+        }
+
+        public Builder jvmOption(String option) {
+            jvmOptions.add(option);
+            return this;
+        }
+
+        public Builder mainClass(String name) {
+            this.mainClass = name;
+            return this;
+        }
+
+        public PoolProcess start() throws IOException {
+            Path events = dir.resolve("events.txt");
+            Path log = dir.resolve("master.log");
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command().orElseThrow());
+            command.add("--enable-native-access=ALL-UNNAMED");
+            command.add("-Xshare:auto");
+            command.add("-XX:TieredStopAtLevel=1");
+            command.addAll(jvmOptions);
+            command.add("-Devents=" + events);
+            properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add(mainClass);
+            Process master = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .start();
+            return new PoolProcess(master, events, log);
+        }
+    }
+
+    public Process master() {
+        return master;
+    }
+
+    public long pid() {
+        return master.pid();
+    }
+
+    public List<String> events() {
+        try {
+            return Files.exists(events) ? Files.readAllLines(events, StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public long count(String regex) {
+        Pattern p = Pattern.compile(regex);
+        return events().stream().filter(l -> p.matcher(l).matches()).count();
+    }
+
+    public String log() {
+        try {
+            return Files.exists(log) ? Files.readString(log) : "";
+        } catch (IOException e) {
+            return "(cannot read master log: " + e + ")";
+        }
+    }
+
+    /** Waits until {@code count} event lines match. */
+    public void awaitEvents(String regex, long count, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(20))
+                .alias("events matching '" + regex + "' >= " + count + "\nevents: " + events() + "\nlog:\n" + tail())
+                .until(() -> count(regex) >= count);
+    }
+
+    public void awaitEvent(String regex) {
+        awaitEvents(regex, 1, Duration.ofSeconds(30));
+    }
+
+    /** Waits until the master log contains the text. */
+    public void awaitLog(String text, Duration atMost) {
+        await().atMost(atMost).pollInterval(Duration.ofMillis(20)).alias("master log contains '" + text + "'")
+                .until(() -> log().contains(text));
+    }
+
+    /** Pid of the latest JVM that started worker {@code id}. */
+    public long workerPid(int id) {
+        long pid = -1;
+        for (String line : events()) {
+            Matcher m = WORKER_START.matcher(line);
+            if (m.matches() && Integer.parseInt(m.group(1)) == id) {
+                pid = Long.parseLong(m.group(2));
+            }
+        }
+        return pid;
+    }
+
+    /** Every worker pid the events name, started or not. */
+    public Set<Long> allWorkerPids() {
+        Set<Long> pids = new HashSet<>();
+        for (String line : events()) {
+            String[] parts = line.split(" ");
+            if (parts[0].startsWith("worker-") && parts.length >= 3) {
+                pids.add(Long.parseLong(parts[2]));
+            }
+        }
+        return pids;
+    }
+
+    public int waitFor(Duration atMost) throws InterruptedException {
+        if (!master.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("master did not exit within " + atMost + "\nlog:\n" + tail());
+        }
+        return master.exitValue();
+    }
+
+    public void signal(String name) {
+        Signal.send(master.pid(), name);
+    }
+
+    public String tail() {
+        String text = log();
+        return text.length() > 6000 ? text.substring(text.length() - 6000) : text;
+    }
+
+    @Override
+    public void close() {
+        if (master.isAlive()) {
+            master.descendants().forEach(p -> seenPids.add(p.pid()));
+        }
+        seenPids.addAll(allWorkerPids());
+        master.destroyForcibly();
+        for (long pid : seenPids) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        try {
+            master.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
