@@ -36,13 +36,24 @@ final class PidFile implements AutoCloseable {
     /** Takes the pidfile for this process, or says who holds it. */
     static PidFile acquire(Path path, long pid) {
         for (int attempt = 0; ; attempt++) {
+            Object inodeBefore = inode(path);
             PidFile pidFile = tryAcquire(path, pid);
-            // A master that was exiting may have unlinked the file we locked: then the path shows another
-            // inode (or none), and we start over on the new one.
-            if (readPid(path) == pid || attempt == 3) {
+            // A master that was exiting may have unlinked the file we opened before we locked it: then the
+            // path shows another inode, or none, and we start over. Checked with stat, never by opening the
+            // file again: closing any descriptor of a file drops this process's POSIX locks on it.
+            Object inodeAfter = inode(path);
+            if (inodeAfter != null && (inodeBefore == null || inodeBefore.equals(inodeAfter)) || attempt == 3) {
                 return pidFile;
             }
             pidFile.releaseOnly();
+        }
+    }
+
+    private static Object inode(Path path) {
+        try {
+            return Files.getAttribute(path, "unix:ino");
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
         }
     }
 
@@ -81,15 +92,6 @@ final class PidFile implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(channel);
             throw new PoolStartException("cannot write pidfile " + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The pid named in a pidfile, or -1 when the file is missing or holds no number. */
-    static long readPid(Path path) {
-        try {
-            return Long.parseLong(Files.readString(path).strip());
-        } catch (IOException | NumberFormatException e) {
-            return -1;
         }
     }
 
