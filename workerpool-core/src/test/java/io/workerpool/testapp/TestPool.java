@@ -44,6 +44,9 @@ public final class TestPool {
         if (System.getProperty("pidfile") != null) {
             builder.pidFile(Path.of(System.getProperty("pidfile")));
         }
+        if (Boolean.getBoolean("daemon")) {
+            builder.daemonize(true);
+        }
         if (System.getProperty("workerJvmOptions") != null) {
             builder.workerJvmOptions(System.getProperty("workerJvmOptions").split(" "));
         }

@@ -39,6 +39,8 @@ final class ControlServer implements AutoCloseable {
     private final Consumer<PoolEvent> events;
     private final LogReplay logReplay = new LogReplay();
     private final Map<Integer, Admission> admissions = new ConcurrentHashMap<>();
+    /** Secrets of the worker JVMs alive now, from spawn to exit: they may also fetch the shared socket. */
+    private final Map<String, Long> liveSecrets = new ConcurrentHashMap<>();
     private final Thread acceptThread;
 
     private ControlServer(Path directory, ServerSocketChannel server, Consumer<PoolEvent> events) {
@@ -76,10 +78,17 @@ final class ControlServer implements AutoCloseable {
     /** Lets the worker JVM of this generation connect once, with this secret. */
     void admit(int workerId, long generation, String secret) {
         admissions.put(workerId, new Admission(generation, secret.getBytes(StandardCharsets.UTF_8)));
+        liveSecrets.put(secret, generation);
     }
 
     void revoke(int workerId, long generation) {
         admissions.computeIfPresent(workerId, (id, a) -> a.generation() == generation ? null : a);
+        liveSecrets.values().removeIf(g -> g == generation);
+    }
+
+    /** True when a worker JVM alive now was given this secret. */
+    boolean isLiveSecret(byte[] secret) {
+        return liveSecrets.containsKey(new String(secret, StandardCharsets.UTF_8));
     }
 
     private void acceptLoop() {

@@ -2,7 +2,11 @@ package io.workerpool.internal.master;
 
 import io.workerpool.PoolStartException;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.posix.DescriptorHandoff;
+import io.workerpool.internal.posix.Posix;
+import io.workerpool.internal.posix.PosixException;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -11,15 +15,21 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The master's resources, taken in order (pidfile, output files, control socket) and given back in reverse,
  * also when a later step fails, so that a failed start leaves nothing behind.
  */
 final class MasterStartup {
+    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
+
     private final PoolConfig config;
+    private InetSocketAddress listenAddress;
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
     private ControlServer controlServer;
+    private DescriptorHandoff.Server handoff;
 
     MasterStartup(PoolConfig config) {
         this.config = config;
@@ -31,6 +41,7 @@ final class MasterStartup {
         }
         requireAppendable(config.stdout(), "stdout");
         requireAppendable(config.stderr(), "stderr");
+        int listenFd = config.listen() == null ? -1 : listen();
         try {
             controlServer = ControlServer.open(events);
         } catch (IOException e) {
@@ -39,6 +50,55 @@ final class MasterStartup {
                     + " directory is writable, or set -Djava.io.tmpdir to one that is", e);
         }
         taken.push(controlServer);
+        if (listenFd >= 0) {
+            ControlServer server = controlServer;
+            try {
+                handoff = DescriptorHandoff.Server.start(server.directory().resolve("handoff.sock"),
+                        secret -> server.isLiveSecret(secret) ? new int[] {listenFd} : null);
+            } catch (IOException e) {
+                throw new PoolStartException("cannot open the socket that hands the listening socket to workers: "
+                        + e.getMessage(), e);
+            }
+            taken.push(handoff);
+        }
+    }
+
+    /**
+     * Binds the shared listening socket once, before any worker starts. The master keeps the raw descriptor:
+     * workers fetch a copy of it over a Unix socket (SCM_RIGHTS), so every worker accepts from the same
+     * kernel queue, and connections queued there survive any one worker's death.
+     */
+    private int listen() {
+        int fd;
+        try {
+            fd = Posix.openListeningSocket(config.listen(), config.listenBacklog());
+        } catch (PosixException e) {
+            throw new PoolStartException(e.getMessage());
+        } catch (UnsupportedOperationException e) {
+            throw new PoolStartException("cannot share a listening socket here: " + e.getMessage());
+        }
+        taken.push(() -> Posix.close(fd));
+        try {
+            listenAddress = Posix.localAddress(fd);
+        } catch (PosixException e) {
+            listenAddress = config.listen();
+        }
+        LOG.info("listening on {} (backlog {}), shared by all workers", format(listenAddress),
+                config.listenBacklog());
+        return fd;
+    }
+
+    private static String format(InetSocketAddress address) {
+        return address.getHostString() + ":" + address.getPort();
+    }
+
+    /** The bound address (the real port when port 0 was asked for), or null without listen(). */
+    InetSocketAddress listenAddress() {
+        return listenAddress;
+    }
+
+    Path handoffSocket() {
+        return handoff == null ? null : handoff.path();
     }
 
     ControlServer controlServer() {

@@ -170,6 +170,13 @@ public final class Pool {
 
     /** Runs the pool on the calling thread until it has stopped. */
     public void run() {
+        if (config.daemonize() && !Daemon.isDaemonProcess()) {
+            Daemon.launchAndExit(config);
+            return;
+        }
+        if (Daemon.isDaemonProcess()) {
+            Daemon.detach();
+        }
         synchronized (initialIds) {
             if (state != PoolState.NEW) {
                 throw new IllegalStateException("Supervisor.main() runs once; this pool is " + state);
@@ -183,13 +190,14 @@ public final class Pool {
         try {
             startup.start(events::add);
             controlServer = startup.controlServer();
-            spawner = new WorkerSpawner(config, controlServer.socketPath());
+            spawner = new WorkerSpawner(config, controlServer.socketPath(), startup.handoffSocket());
             timer = startTimer();
             runCallbacks("master onStart", startCallbacks, true);
         } catch (RuntimeException | Error e) {
             state = PoolState.STOPPED;
             shutdownTimer();
             startup.close(e);
+            Daemon.reportFailure(e.getMessage());
             throw e;
         }
         try (MasterSignals signals = MasterSignals.install(HANDLED_SIGNALS, this::onSignal)) {
@@ -201,6 +209,7 @@ public final class Pool {
                     state = PoolState.RUNNING;
                 }
             }
+            Daemon.reportReady();
             loop();
         } finally {
             shutdownTimer();

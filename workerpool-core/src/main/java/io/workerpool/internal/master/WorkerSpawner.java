@@ -24,13 +24,15 @@ final class WorkerSpawner {
 
     private final PoolConfig config;
     private final Path controlSocket;
+    private final Path handoffSocket;
     private final List<String> baseCommandOptions;
     private final WorkerCommand command;
     private final SecureRandom random = new SecureRandom();
 
-    WorkerSpawner(PoolConfig config, Path controlSocket) {
+    WorkerSpawner(PoolConfig config, Path controlSocket, Path handoffSocket) {
         this.config = config;
         this.controlSocket = controlSocket;
+        this.handoffSocket = handoffSocket;
         this.command = WorkerCommand.ofCurrentProcess();
         List<String> options = new ArrayList<>();
         if (!command.hasJvmOption("--enable-native-access")) {
@@ -53,10 +55,16 @@ final class WorkerSpawner {
     Process spawn(int workerId, String secret) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command.withJvmOptions(baseCommandOptions));
         Map<String, String> env = builder.environment();
+        env.remove(Daemon.STATUS_FILE);
         env.put(WorkerEnvironment.CONTROL_SOCKET, controlSocket.toString());
         env.put(WorkerEnvironment.WORKER_ID, Integer.toString(workerId));
         env.put(WorkerEnvironment.SECRET, secret);
         env.put(WorkerEnvironment.WORKER_TIMEOUT_MS, Long.toString(config.workerTimeout().toMillis()));
+        if (handoffSocket != null) {
+            env.put(WorkerEnvironment.HANDOFF_SOCKET, handoffSocket.toString());
+        } else {
+            env.remove(WorkerEnvironment.HANDOFF_SOCKET);
+        }
         env.put(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid()));
         builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         builder.redirectOutput(config.stdout() == null

@@ -16,6 +16,8 @@ public final class WorkerEnvironment {
     public static final String SECRET = "WORKERPOOL_SECRET";
     /** Heartbeat timeout in milliseconds; the worker beats four times per timeout. */
     public static final String WORKER_TIMEOUT_MS = "WORKERPOOL_WORKER_TIMEOUT_MS";
+    /** Where the worker fetches the pool's listening socket (SCM_RIGHTS), when the pool has one. */
+    public static final String HANDOFF_SOCKET = "WORKERPOOL_HANDOFF_SOCKET";
     /** The master's pid, to check that the parent is still the master right after start. */
     public static final String MASTER_PID = "WORKERPOOL_MASTER_PID";
 
@@ -27,7 +29,9 @@ public final class WorkerEnvironment {
     }
 
     /** The settings a worker reads from its environment. */
-    public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid) {
+    /** @param handoffSocket null when the pool shares no listening socket */
+    public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid,
+                           String handoffSocket) {
         public static Settings fromEnvironment(Map<String, String> env) {
             String socket = env.get(CONTROL_SOCKET);
             if (socket == null || socket.isBlank()) {
@@ -35,7 +39,8 @@ public final class WorkerEnvironment {
                         + "workerpool master");
             }
             return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
-                    Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID));
+                    Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID),
+                    env.get(HANDOFF_SOCKET));
         }
 
         private static int parseInt(Map<String, String> env, String name) {

@@ -8,6 +8,8 @@ import io.workerpool.internal.wire.ProtocolException;
 import io.workerpool.internal.wire.WorkerEnvironment;
 import io.workerpool.internal.worker.logging.LogForwarding;
 import io.workerpool.internal.worker.logging.LogSink;
+import io.workerpool.internal.posix.Posix;
+import io.workerpool.internal.posix.PosixException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -81,6 +83,7 @@ final class MasterLink implements LogSink {
     }
 
     private void beat() {
+        armParentDeathSignal();
         long intervalMillis = Math.max(10, settings.workerTimeout().toMillis() / 5);
         try {
             while (!closing) {
@@ -89,6 +92,22 @@ final class MasterLink implements LogSink {
             }
         } catch (IOException | InterruptedException e) {
             // the reader sees the same closed channel and decides
+        }
+    }
+
+    /**
+     * Asks the kernel to SIGKILL this JVM when the master dies, in case the channel's EOF can't be acted on
+     * (say the JVM is stuck in a GC spiral). Armed off the main path, since FFM costs start-up time; the
+     * master may already be gone by then, so the parent is checked right after.
+     */
+    private void armParentDeathSignal() {
+        try {
+            Posix.setParentDeathSignal(Posix.SIGKILL);
+            if (Posix.getppid() != settings.masterPid()) {
+                masterGone(new IOException("the parent is no longer the master (pid " + settings.masterPid() + ")"));
+            }
+        } catch (PosixException | UnsupportedOperationException | LinkageError e) {
+            // The control channel's EOF still ends this worker when the master dies.
         }
     }
 

@@ -11,6 +11,7 @@ import io.workerpool.internal.wire.WorkerEnvironment;
 import io.workerpool.internal.worker.logging.JulForwardingHandler;
 import io.workerpool.internal.worker.logging.LogForwarding;
 import java.io.IOException;
+import java.nio.channels.ServerSocketChannel;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,6 +61,16 @@ public final class WorkerRuntime {
         }
         JulForwardingHandler.install();
         WorkerSignals.install(stopRequests);
+        ServerSocketChannel listenChannel = null;
+        if (settings.handoffSocket() != null) {
+            try {
+                listenChannel = SharedSocket.receive(settings);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("worker {} could not receive the pool's listening socket: {}", settings.workerId(),
+                        e.toString(), e);
+                return exit(ExitCodes.BOOT_ERROR);
+            }
+        }
 
         Worker worker;
         try {
@@ -72,6 +83,13 @@ public final class WorkerRuntime {
             return exit(ExitCodes.BOOT_ERROR);
         }
         WorkerAccess access = WorkerAccess.get();
+        if (listenChannel != null) {
+            ServerSocketChannel channel = listenChannel;
+            access.setListenChannel(worker, channel);
+            // A thread blocked in accept() notices no flag: closing this JVM's copy of the socket wakes it.
+            // The master's socket and the other workers' copies stay open, so nothing queued is lost.
+            access.setStopListener(worker, () -> SharedSocket.closeQuietly(channel));
+        }
         stopRequests.attach(worker);
 
         int status = ExitCodes.OK;
