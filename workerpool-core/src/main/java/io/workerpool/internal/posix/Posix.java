@@ -1,0 +1,208 @@
+package io.workerpool.internal.posix;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * The POSIX calls the JDK does not offer, made through the FFM API (no JNI). Linux only; each call binds its C
+ * function on first use, so a JVM that never calls one pays nothing for it. A call on another platform throws
+ * {@link UnsupportedOperationException}; {@link #isSupported()} tells beforehand.
+ *
+ * <p>Signals and the JVM (checked on Temurin 25.0.3, Linux x86_64, with
+ * {@code sun.misc.Signal.handle(new Signal(NAME), handler)}):
+ * <ul>
+ * <li>TERM, INT, HUP, USR1, USR2, TTIN, TTOU, CHLD (also PIPE, WINCH, CONT, ALRM) can be handled; QUIT throws
+ *     IllegalArgumentException "Signal already used by VM or OS: SIGQUIT" (the JVM's thread dump).
+ * <li>A TERM (INT, HUP) handler replaces the JVM's own: the JVM no longer exits and runs no shutdown hooks on
+ *     that signal. The handler {@code Signal.handle} returned ({@code java.lang.Terminator}'s) does exactly
+ *     that when called: exit status 128+signal after the hooks. Re-installing {@code SIG_DFL} instead
+ *     lets the kernel kill the JVM without running the hooks.
+ * <li>Handlers run on a new daemon thread per signal, named "SIGTERM handler" and so on.
+ * <li>Under {@code -Xrs}, TERM, INT and HUP throw "already used" too. When HUP was ignored at JVM start
+ *     (nohup), {@code Signal.handle} returns {@code SIG_IGN}, installs nothing and the handler never runs.
+ * <li>A CHLD handler does not disturb {@link Process#waitFor()}.
+ * </ul>
+ */
+public final class Posix {
+    public static final int SIGHUP = 1;
+    public static final int SIGINT = 2;
+    public static final int SIGQUIT = 3;
+    public static final int SIGKILL = 9;
+    public static final int SIGUSR1 = 10;
+    public static final int SIGUSR2 = 12;
+    public static final int SIGTERM = 15;
+    public static final int SIGCONT = 18;
+    public static final int SIGSTOP = 19;
+    public static final int SIGTTIN = 21;
+    public static final int SIGTTOU = 22;
+
+    /** Linux real-time signals end at 64. */
+    private static final int MAX_SIGNAL = 64;
+
+    private Posix() {
+    }
+
+    /** True when this JVM runs where the calls of this package work: Linux on x86_64, aarch64 or riscv64. */
+    public static boolean isSupported() {
+        return NativeFunction.Platform.unsupportedReason() == null;
+    }
+
+    /** This process's id; the same as {@code ProcessHandle.current().pid()}. */
+    public static int getpid() {
+        return (int) callInfallible(Libc.GETPID);
+    }
+
+    /**
+     * The parent process's id, read fresh each time: once the parent died it is the id of the reaper that
+     * adopted us (1, or a process that called {@link #setChildSubreaper}).
+     */
+    public static int getppid() {
+        return (int) callInfallible(Libc.GETPPID);
+    }
+
+    /**
+     * Starts a new session and process group led by this process, detached from its controlling terminal, so
+     * that Ctrl-C and a closing terminal no longer signal it.
+     *
+     * @return the new session id (this process's id)
+     * @throws PosixException EPERM when this process already leads a process group
+     */
+    public static int setsid() throws PosixException {
+        return (int) Libc.SETSID.call();
+    }
+
+    /**
+     * Asks the kernel to send {@code signal} to this process when its parent dies (prctl PR_SET_PDEATHSIG);
+     * 0 cancels. Two traps: "parent" is the <em>thread</em> that started this process, so a master must
+     * start workers from a thread that lives as long as the master; and if the parent died before this call,
+     * no signal comes, so compare {@link #getppid()} with the expected parent right after it.
+     *
+     * @throws IllegalArgumentException when {@code signal} is not 0..64
+     */
+    public static void setParentDeathSignal(int signal) throws PosixException {
+        requireSignal(signal);
+        Libc.PRCTL.call(Libc.PR_SET_PDEATHSIG, (long) signal, 0L, 0L, 0L);
+    }
+
+    /**
+     * Makes this process (prctl PR_SET_CHILD_SUBREAPER) the one that adopts its orphaned descendants, instead
+     * of init: a worker's children whose worker died become this process's children. It must then reap them.
+     */
+    public static void setChildSubreaper(boolean on) throws PosixException {
+        Libc.PRCTL.call(Libc.PR_SET_CHILD_SUBREAPER, on ? 1L : 0L, 0L, 0L, 0L);
+    }
+
+    /**
+     * Sends {@code signal} to the process {@code pid}, or to the process group {@code -pid} when
+     * {@code pid < -1}. A signal of 0 sends nothing but checks that the process exists.
+     *
+     * @throws PosixException ESRCH when no such process exists (after it was reaped; a zombie still takes
+     *     signals without error), EPERM when this user may not signal it
+     * @throws IllegalArgumentException for pid 0 and -1 (our own group, every process): surely a bug here
+     */
+    public static void kill(long pid, int signal) throws PosixException {
+        if (pid == 0 || pid == -1 || pid != (int) pid) {
+            throw new IllegalArgumentException("kill needs a process id > 0 (or < -1 for a process group), got "
+                    + pid);
+        }
+        requireSignal(signal);
+        Libc.KILL.call((int) pid, signal);
+    }
+
+    /**
+     * Makes {@code newFd} refer to what {@code oldFd} refers to, closing what {@code newFd} referred to. The
+     * new descriptor is not close-on-exec.
+     */
+    public static void dup2(int oldFd, int newFd) throws PosixException {
+        Libc.DUP2.call(oldFd, newFd);
+    }
+
+    /**
+     * Closes a descriptor. Not retried after EINTR: on Linux the descriptor is closed all the same.
+     *
+     * @throws PosixException EBADF when {@code fd} is not open
+     */
+    public static void close(int fd) throws PosixException {
+        Libc.CLOSE.call(fd);
+    }
+
+    /**
+     * Creates a TCP socket listening on {@code address} (IPv4 or IPv6), with SO_REUSEADDR on and
+     * close-on-exec set, and returns its descriptor, which the caller owns and must {@link #close}. Port 0
+     * picks a free port: see {@link #localAddress}.
+     *
+     * @throws PosixException naming the address, the cause and what to check, e.g. "cannot listen on
+     *     127.0.0.1:8080: Address already in use (EADDRINUSE); is another server on that port?"
+     * @throws IllegalArgumentException for an unresolved address or a backlog below 1
+     */
+    public static int openListeningSocket(InetSocketAddress address, int backlog) throws PosixException {
+        return Sockets.openListening(address, backlog);
+    }
+
+    /**
+     * Creates a Unix domain stream socket listening at {@code path}, close-on-exec, with the file permissions
+     * the umask gives, and returns its descriptor. Nothing removes the file when the socket is closed.
+     *
+     * @throws PosixException EADDRINUSE when the file exists (perhaps left by a crashed process)
+     * @throws IllegalArgumentException when the path is longer than the kernel's limit of 107 bytes
+     */
+    public static int openListeningUnixSocket(Path path, int backlog) throws PosixException {
+        int fd = Sockets.bindUnix(path);
+        try {
+            Sockets.listen(fd, backlog, "cannot listen on unix socket " + path);
+            return fd;
+        } catch (PosixException | RuntimeException e) {
+            Sockets.closeAfterFailure(fd, e);
+            throw e;
+        }
+    }
+
+    /**
+     * The address a socket is bound to (getsockname), with the real port when it was bound to port 0.
+     *
+     * @throws PosixException when {@code fd} is not an IPv4 or IPv6 socket
+     */
+    public static InetSocketAddress localAddress(int fd) throws PosixException {
+        return Sockets.localAddress(fd);
+    }
+
+    /** This process's real user id. */
+    static int getuid() {
+        return (int) callInfallible(Libc.GETUID);
+    }
+
+    /** A new descriptor, the lowest free one, for what {@code fd} refers to; not close-on-exec. */
+    static int dup(int fd) throws PosixException {
+        return (int) Libc.DUP.call(fd);
+    }
+
+    static boolean isCloseOnExec(int fd) throws PosixException {
+        return (Libc.FCNTL.call(fd, Libc.F_GETFD, 0) & Libc.FD_CLOEXEC) != 0;
+    }
+
+    static boolean isChildSubreaper() throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flag = arena.allocate(JAVA_INT);
+            Libc.PRCTL.call(Libc.PR_GET_CHILD_SUBREAPER, flag.address(), 0L, 0L, 0L);
+            return flag.get(JAVA_INT, 0) != 0;
+        }
+    }
+
+    private static long callInfallible(NativeFunction function) {
+        try {
+            return function.call();
+        } catch (PosixException e) {
+            throw new IllegalStateException(function.name() + " cannot fail, yet it did", e);
+        }
+    }
+
+    private static void requireSignal(int signal) {
+        if (signal < 0 || signal > MAX_SIGNAL) {
+            throw new IllegalArgumentException("signal must be 0.." + MAX_SIGNAL + ", got " + signal);
+        }
+    }
+}
