@@ -84,7 +84,11 @@ public abstract class Worker {
 
     /**
      * The pool's shared listening socket: the same kernel socket the master bound, as a plain channel
-     * that any Java server accepting a {@link ServerSocketChannel} can use.
+     * that any Java server accepting a {@link ServerSocketChannel} can use. It comes in blocking mode; the
+     * worker may switch it. When the worker is asked to stop, the library closes this worker's copy, so that
+     * a thread blocked in {@code accept()} returns (with an {@link java.nio.channels.AsynchronousCloseException}
+     * or {@link java.nio.channels.ClosedChannelException}); the master's socket and the other workers' copies
+     * stay open, so connections waiting in the shared queue are taken by the others.
      *
      * @throws IllegalStateException when the pool was built without {@code listen(...)}
      */

@@ -479,6 +479,9 @@ public final class Pool {
     private void send(WorkerSlot slot, Message message) {
         try {
             slot.connection.send(message);
+        } catch (java.nio.channels.ClosedChannelException ex) {
+            // The worker closed its channel: it is exiting already, and its exit event follows.
+            LOG.debug("{}: channel closed before {} could be sent", slot, message);
         } catch (IOException ex) {
             LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", slot, message, ex.toString());
             Signals.send(slot.pid(), Signals.SIGTERM);

@@ -41,6 +41,19 @@ final class SharedSocket {
         } catch (IOException ignored) {
             // the user's server may have closed it first
         }
+        restoreStandardStreams();
+    }
+
+    /**
+     * Closing a channel from {@code System.inheritedChannel()} points fds 0, 1 and 2 at /dev/null (the JDK
+     * detaches inetd-style streams): after any close, ours or the user's server's, put stdout and stderr back.
+     */
+    static void restoreStandardStreams() {
+        try {
+            InheritedChannels.restoreStandardStreams();
+        } catch (PosixException ignored) {
+            // the streams stay where they are; nothing else depends on them
+        }
     }
 
     private static void closeFd(int fd) {

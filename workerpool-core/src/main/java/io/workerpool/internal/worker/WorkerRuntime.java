@@ -100,8 +100,16 @@ public final class WorkerRuntime {
             status = ExitCodes.MAIN_FAILED;
         }
         link.send(new Message.Stopping());
+        restoreStreamsIfShared(listenChannel);
         runCallbacks(worker, "onShutdown", access.shutdownCallbacks(worker));
+        restoreStreamsIfShared(listenChannel);
         return exit(status);
+    }
+
+    private static void restoreStreamsIfShared(ServerSocketChannel listenChannel) {
+        if (listenChannel != null) {
+            SharedSocket.restoreStandardStreams();
+        }
     }
 
     private int runMain(Worker worker, WorkerAccess access) {
