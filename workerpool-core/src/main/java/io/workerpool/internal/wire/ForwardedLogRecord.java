@@ -53,6 +53,17 @@ public record ForwardedLogRecord(long timestampMillis, int level, String loggerN
     }
 
     private static Map<String, String> withoutNulls(Map<String, String> mdc) {
+        // Map.copyOf rejects nulls; copying twice only when there are some keeps the common case cheap.
+        boolean hasNull = false;
+        for (Map.Entry<String, String> e : mdc.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                hasNull = true;
+                break;
+            }
+        }
+        if (!hasNull) {
+            return mdc;
+        }
         Map<String, String> copy = new LinkedHashMap<>();
         mdc.forEach((k, v) -> {
             if (k != null && v != null) {

@@ -13,13 +13,15 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class FrameChannel implements AutoCloseable {
     private static final int HEADER_BYTES = 5;
+    private static final int RECEIVE_BUFFER_BYTES = 64 * 1024;
 
     private final ByteChannel channel;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final WireOutput sendPayload = new WireOutput();
     private final ByteBuffer sendHeader = ByteBuffer.allocate(HEADER_BYTES);
-    private final ByteBuffer receiveHeader = ByteBuffer.allocate(HEADER_BYTES);
-    private ByteBuffer receiveBody = ByteBuffer.allocate(4096);
+    // Frames are read in bulk and cut out of this buffer (kept in read mode between calls): a flood of
+    // small log frames costs one read call per buffer-full instead of two per frame.
+    private ByteBuffer received = ByteBuffer.allocate(RECEIVE_BUFFER_BYTES).flip();
 
     public FrameChannel(ByteChannel channel) {
         this.channel = channel;
@@ -39,11 +41,23 @@ public final class FrameChannel implements AutoCloseable {
             sendHeader.putInt(length).put(message.type()).flip();
             ByteBuffer body = sendPayload.buffer();
             ByteBuffer[] both = {sendHeader, body};
-            while (sendHeader.hasRemaining() || body.hasRemaining()) {
-                if (channel instanceof java.nio.channels.GatheringByteChannel gathering) {
-                    gathering.write(both);
-                } else {
-                    channel.write(sendHeader.hasRemaining() ? sendHeader : body);
+            // A socket channel is interruptible: a write by a thread whose interrupt status is set closes
+            // it for good. Any thread may send here (a log record from a thread that was just interrupted,
+            // a common "catch InterruptedException, re-interrupt, log" pattern), so the status is held back
+            // for the write and restored after. An interrupt that arrives while the write blocks still
+            // closes the channel.
+            boolean interrupted = Thread.interrupted();
+            try {
+                while (sendHeader.hasRemaining() || body.hasRemaining()) {
+                    if (channel instanceof java.nio.channels.GatheringByteChannel gathering) {
+                        gathering.write(both);
+                    } else {
+                        channel.write(sendHeader.hasRemaining() ? sendHeader : body);
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
                 }
             }
         } finally {
@@ -58,29 +72,38 @@ public final class FrameChannel implements AutoCloseable {
      * @throws ProtocolException when the peer broke the protocol
      */
     public Message receive() throws IOException {
-        receiveHeader.clear();
-        readFully(receiveHeader);
-        receiveHeader.flip();
-        int length = receiveHeader.getInt();
-        byte type = receiveHeader.get();
+        fill(HEADER_BYTES);
+        int length = received.getInt();
+        byte type = received.get();
         if (length < 1 || length > Message.MAX_FRAME_BYTES) {
             throw new ProtocolException("frame length " + length + " outside 1.." + Message.MAX_FRAME_BYTES);
         }
         int payloadLength = length - 1;
-        if (receiveBody.capacity() < payloadLength) {
-            receiveBody = ByteBuffer.allocate(Math.max(payloadLength, receiveBody.capacity() * 2));
-        }
-        receiveBody.clear().limit(payloadLength);
-        readFully(receiveBody);
-        receiveBody.flip();
-        return Message.read(type, new WireInput(receiveBody));
+        fill(payloadLength);
+        ByteBuffer payload = received.slice(received.position(), payloadLength);
+        received.position(received.position() + payloadLength);
+        return Message.read(type, new WireInput(payload));
     }
 
-    private void readFully(ByteBuffer buffer) throws IOException {
-        while (buffer.hasRemaining()) {
-            if (channel.read(buffer) < 0) {
-                throw new EOFException("control channel closed by the peer");
+    /** Reads until at least {@code bytes} unread bytes are buffered, growing the buffer for a large frame. */
+    private void fill(int bytes) throws IOException {
+        if (received.remaining() >= bytes) {
+            return;
+        }
+        if (received.capacity() < bytes) {
+            ByteBuffer larger = ByteBuffer.allocate(Math.max(bytes, received.capacity() * 2));
+            larger.put(received).flip();
+            received = larger;
+        }
+        received.compact();
+        try {
+            while (received.position() < bytes) {
+                if (channel.read(received) < 0) {
+                    throw new EOFException("control channel closed by the peer");
+                }
             }
+        } finally {
+            received.flip();
         }
     }
 

@@ -41,9 +41,9 @@ public record ThrowableData(String className, String message, List<StackTraceEle
         out.writeString(message);
         out.writeInt(stack.size());
         for (StackTraceElement e : stack) {
-            out.writeString(e.getClassLoaderName());
+            out.writeString(shownClassLoaderName(e));
             out.writeString(e.getModuleName());
-            out.writeString(e.getModuleVersion());
+            out.writeString(shownModuleVersion(e));
             out.writeString(e.getClassName());
             out.writeString(e.getMethodName());
             out.writeString(e.getFileName());
@@ -57,6 +57,20 @@ public record ThrowableData(String className, String message, List<StackTraceEle
         for (ThrowableData s : suppressed) {
             s.write(out);
         }
+    }
+
+    // A frame the JVM captured knows which parts its toString() leaves out ("app//" for classes of the
+    // built-in loaders, "@25.0.1" for JDK modules); one rebuilt from its parts on the other side prints
+    // them all. So they are left out here, by the same rules, for the master to print what the worker would.
+    private static String shownClassLoaderName(StackTraceElement e) {
+        String loader = e.getClassLoaderName();
+        return "app".equals(loader) || "platform".equals(loader) ? null : loader;
+    }
+
+    private static String shownModuleVersion(StackTraceElement e) {
+        String module = e.getModuleName();
+        boolean jdkModule = module != null && (module.startsWith("java.") || module.startsWith("jdk."));
+        return jdkModule ? null : e.getModuleVersion();
     }
 
     public static ThrowableData read(WireInput in) throws ProtocolException {
