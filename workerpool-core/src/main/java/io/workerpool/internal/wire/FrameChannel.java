@@ -27,6 +27,19 @@ public final class FrameChannel implements AutoCloseable {
         this.channel = channel;
     }
 
+    /**
+     * Runs {@code action} while no thread is in the middle of a send. The worker interrupts its main thread
+     * only through here: an interrupt landing on a thread blocked in a write would close the channel.
+     */
+    public void whileNotSending(Runnable action) {
+        sendLock.lock();
+        try {
+            action.run();
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
     public void send(Message message) throws IOException {
         sendLock.lock();
         try {

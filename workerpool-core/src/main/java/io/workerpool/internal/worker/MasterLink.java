@@ -53,6 +53,7 @@ final class MasterLink implements LogSink {
                 throw new ProtocolException("expected a welcome from the master, got " + reply);
             }
             MasterLink link = new MasterLink(settings, pid, channel, stopRequests);
+            stopRequests.gateInterruptsThrough(channel::whileNotSending);
             LogForwarding.connect(link, welcome.rootLevel());
             link.startThreads();
             return link;

@@ -14,6 +14,12 @@ final class StopRequests {
     private boolean interruptDelivered;
     private Worker worker;
     private Thread mainThread;
+    private java.util.function.Consumer<Runnable> interruptGate = Runnable::run;
+
+    /** Interrupts go through the gate: the control channel's, so none lands on a thread that is sending. */
+    synchronized void gateInterruptsThrough(java.util.function.Consumer<Runnable> gate) {
+        this.interruptGate = gate;
+    }
 
     synchronized void attach(Worker worker) {
         this.worker = worker;
@@ -58,7 +64,8 @@ final class StopRequests {
     private void deliverInterrupt() {
         if (interruptRequested && !interruptDelivered && mainThread != null) {
             interruptDelivered = true;
-            mainThread.interrupt();
+            Thread thread = mainThread;
+            interruptGate.accept(thread::interrupt);
         }
     }
 }
