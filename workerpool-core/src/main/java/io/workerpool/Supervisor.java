@@ -113,6 +113,51 @@ public final class Supervisor {
         return pool == null ? Set.of() : pool.workerIds();
     }
 
+    /**
+     * Rolling reload, as SIGHUP to the master: every worker is replaced by a fresh JVM (re-running the program,
+     * so new code on the class path is picked up), one at a time; each new worker reports ready before the
+     * old one is asked to stop, so the pool never serves with fewer workers. A new worker that fails to start
+     * aborts the reload and the old ones keep serving. Returns at once; progress is in the log and
+     * {@link #status()}.
+     *
+     * @throws IllegalStateException in a worker JVM, or when the pool is not running
+     */
+    public void reload() {
+        requireMaster("reload").reload();
+    }
+
+    /**
+     * Replaces one worker by a fresh JVM the way {@link #reload()} does: the new one is ready before the old
+     * one is asked to stop.
+     *
+     * @throws IllegalArgumentException if the id is not in the pool
+     * @throws IllegalStateException in a worker JVM, or when the pool is not running
+     */
+    public void restartWorker(int id) {
+        requireMaster("restartWorker").restartWorker(id);
+    }
+
+    /**
+     * Grows or shrinks the pool to {@code workers} (as SIGTTIN / SIGTTOU do by one): new workers get the lowest
+     * free ids, and the highest ids are removed gracefully.
+     *
+     * @throws IllegalArgumentException if {@code workers < 1}
+     * @throws IllegalStateException in a worker JVM, or when the pool is not running
+     */
+    public void scale(int workers) {
+        requireMaster("scale").scale(workers);
+    }
+
+    /**
+     * A snapshot of every worker id in the running pool: pid, state, uptime, restarts, last exit, heartbeat
+     * age and RSS.
+     *
+     * @throws IllegalStateException in a worker JVM, or when the pool is not running
+     */
+    public java.util.List<WorkerStatus> status() {
+        return requireMaster("status").status();
+    }
+
     /** Stops the pool gracefully, as SIGTERM to the master does. No effect in a worker JVM. */
     public void terminate() {
         if (pool != null) {

@@ -22,17 +22,24 @@ sealed interface PoolEvent {
     record WorkerDisconnected(int workerId, long generation, String protocolError) implements PoolEvent {
     }
 
-    record RestartDue(int workerId, long generation) implements PoolEvent {
+    record RestartDue(int workerId, long restartToken) implements PoolEvent {
     }
 
-    /** The worker was asked to stop (or got SIGQUIT for a dump) and its time is up: SIGKILL. */
-    record KillDue(int workerId, long generation, String reason) implements PoolEvent {
+    /**
+     * The worker was asked to stop (or got SIGQUIT for a dump, or had to become ready) and its time is up:
+     * SIGKILL, unless {@code onlyIfNotReady} and it has reported ready meanwhile.
+     */
+    record KillDue(int workerId, long generation, String reason, boolean onlyIfNotReady) implements PoolEvent {
     }
 
     record Tick() implements PoolEvent {
     }
 
     record StopRequested(boolean interrupt, String cause) implements PoolEvent {
+    }
+
+    /** HUP, TTIN, TTOU, USR1: operations, not stops. */
+    record OperationSignal(String name) implements PoolEvent {
     }
 
     record StopDeadline() implements PoolEvent {

@@ -3,50 +3,48 @@ package io.workerpool.internal.master;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One worker id in the pool and the JVM that currently serves it. Owned by the pool's loop thread: no
- * other thread reads or writes it. Each spawn gets a new generation, so events about an earlier JVM of the
- * same id are told apart.
+ * One worker id in the pool: the JVM serving it, the successor that will replace it during a reload, and
+ * its restart history. Owned by the pool's loop thread: no other thread reads or writes it.
  */
 final class WorkerSlot {
     final int id;
-    SlotState state = SlotState.BACKOFF;
-    long generation;
-    Process process;
-    long spawnedNanos;
-    long startedNanos;
-    ControlConnection connection;
+    WorkerJvm active;
+    /** A JVM started to take over from {@link #active} once it reports ready (rolling reload, restart). */
+    WorkerJvm successor;
+    /** Bumped whenever a restart is scheduled, so that a late timer for an earlier one is ignored. */
+    long restartToken;
     int quickExitsInARow;
     int restarts;
     Integer lastExitStatus;
+    String lastExit = "";
     /** Set by removeWorker: the slot leaves the pool when its JVM exits, and this completes. */
     CompletableFuture<Integer> removal;
-    /** A SIGKILL is already scheduled or sent for this generation (stale, or stop timed out). */
-    boolean killPending;
 
     WorkerSlot(int id) {
         this.id = id;
     }
 
+    SlotState state() {
+        return active == null ? SlotState.BACKOFF : active.state;
+    }
+
     boolean hasProcess() {
-        return process != null;
+        return active != null || successor != null;
     }
 
-    long pid() {
-        return process == null ? -1 : process.pid();
-    }
-
-    /** Nanos since the worker last showed life: a frame on its control channel, or its spawn. */
-    long silenceNanos(long now) {
-        long lastSeen = spawnedNanos;
-        if (connection != null) {
-            lastSeen = Math.max(lastSeen, connection.lastSeenNanos());
+    /** The JVM of this generation in this slot, or null. */
+    WorkerJvm jvm(long generation) {
+        if (active != null && active.generation == generation) {
+            return active;
         }
-        return now - lastSeen;
+        if (successor != null && successor.generation == generation) {
+            return successor;
+        }
+        return null;
     }
 
-    /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
     @Override
     public String toString() {
-        return "worker " + id + " [" + state + "]" + (process == null ? "" : " (pid " + process.pid() + ")");
+        return active != null ? active.toString() : "worker " + id + " [" + state() + "]";
     }
 }

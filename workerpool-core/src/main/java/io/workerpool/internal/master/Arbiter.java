@@ -1,0 +1,530 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.WorkerStatus;
+import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.wire.ExitCodes;
+import io.workerpool.internal.wire.Message;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pool's state and what each event does to it; runs only on the pool's loop thread (see {@link Pool}).
+ * Keeps every slot served: replaces an exited JVM at once or after its backoff, kills a silent one, stops
+ * them all on request, and drives rolling reloads through {@link RollingReload}.
+ */
+final class Arbiter {
+    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
+    private static final Duration DUMP_GRACE = Duration.ofMillis(500);
+
+    private final PoolConfig config;
+    private final WorkerSpawner spawner;
+    private final ControlServer controlServer;
+    private final Consumer<PoolEvent> events;
+    private final Timer timer;
+    private final Map<Integer, WorkerSlot> slots = new LinkedHashMap<>();
+    private final RollingReload reload;
+    private PoolState state = PoolState.STARTING;
+    private long generations;
+    private boolean stopEscalated;
+    private Duration stopTimeout;
+    private volatile Set<Integer> publishedIds = Set.of();
+
+    /** Schedules an event on the pool's queue after a delay. */
+    interface Timer {
+        void schedule(Duration delay, PoolEvent event);
+    }
+
+    Arbiter(PoolConfig config, WorkerSpawner spawner, ControlServer controlServer, Consumer<PoolEvent> events,
+            Timer timer) {
+        this.config = config;
+        this.spawner = spawner;
+        this.controlServer = controlServer;
+        this.events = events;
+        this.timer = timer;
+        this.stopTimeout = config.stopTimeout();
+        this.reload = new RollingReload(this);
+    }
+
+    PoolState state() {
+        return state;
+    }
+
+    Set<Integer> workerIds() {
+        return publishedIds;
+    }
+
+    /** Starts every initial worker at once; they boot in parallel. */
+    void start(Iterable<Integer> ids) {
+        for (int id : ids) {
+            slots.put(id, new WorkerSlot(id));
+        }
+        publishIds();
+        slots.values().forEach(slot -> slot.active = spawn(slot.id));
+        if (state == PoolState.STARTING) {
+            state = PoolState.RUNNING;
+        }
+    }
+
+    void handle(PoolEvent event) {
+        switch (event) {
+            case PoolEvent.WorkerExited e -> onExited(e);
+            case PoolEvent.WorkerConnected e -> onConnected(e);
+            case PoolEvent.WorkerSaid e -> onSaid(e);
+            case PoolEvent.WorkerDisconnected e -> onDisconnected(e);
+            case PoolEvent.RestartDue e -> onRestartDue(e);
+            case PoolEvent.KillDue e -> onKillDue(e);
+            case PoolEvent.Tick ignored -> killSilentWorkers();
+            case PoolEvent.StopRequested e -> requestPoolStop(e.interrupt(), e.cause(), stopTimeout);
+            case PoolEvent.StopDeadline ignored -> onStopDeadline();
+            case PoolEvent.OperationSignal e -> onOperationSignal(e.name());
+            case PoolEvent.Call call -> call.action().run();
+        }
+        if (state == PoolState.STOPPING && slots.values().stream().noneMatch(WorkerSlot::hasProcess)) {
+            state = PoolState.STOPPED;
+        }
+    }
+
+    // ---- spawning and exits ----
+
+    /** Starts a JVM for this id; null when the JVM could not even be started (a restart is scheduled). */
+    WorkerJvm spawn(int id) {
+        long generation = ++generations;
+        String secret = spawner.newSecret();
+        controlServer.admit(id, generation, secret);
+        try {
+            WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret));
+            jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
+                    p.exitValue())));
+            LOG.debug("{}: spawned", jvm);
+            return jvm;
+        } catch (IOException e) {
+            controlServer.revoke(id, generation);
+            WorkerSlot slot = slots.get(id);
+            Duration delay = RestartPolicy.delay(++slot.quickExitsInARow, ExitCodes.BOOT_ERROR);
+            LOG.error("worker {}: cannot start a JVM ({}); command: {}; retrying in {} ms", id, e.getMessage(),
+                    spawner.command(), delay.toMillis());
+            scheduleRestart(slot, delay);
+            return null;
+        }
+    }
+
+    private void onExited(PoolEvent.WorkerExited e) {
+        WorkerSlot slot = slots.get(e.workerId());
+        WorkerJvm jvm = slot == null ? null : slot.jvm(e.generation());
+        if (jvm == null) {
+            return;
+        }
+        controlServer.revoke(jvm.id, jvm.generation);
+        jvm.closeConnection();
+        long uptimeNanos = System.nanoTime() - jvm.spawnedNanos;
+        String uptime = formatMillis(uptimeNanos / 1_000_000);
+        String how = ExitCodes.describe(e.status());
+        if (jvm == slot.successor) {
+            slot.successor = null;
+            LOG.error("{} exited ({}) after {} before it was ready; {} keeps serving", jvm, how, uptime, slot);
+            reload.successorFailed(slot, jvm + " exited (" + how + ") before it was ready");
+            return;
+        }
+        slot.active = null;
+        slot.lastExitStatus = e.status();
+        slot.lastExit = how;
+        if (slot.successor != null) {
+            slot.active = slot.successor;
+            slot.successor = null;
+            LOG.info("{} exited ({}) after {}; {} took over", jvm, how, uptime, slot.active);
+            reload.replaced(slot, jvm.state == SlotState.STOPPING);
+            return;
+        }
+        if (slot.removal != null) {
+            LOG.info("{} exited ({}) after {}; removed from the pool", jvm, how, uptime);
+            forget(slot, e.status());
+            return;
+        }
+        if (jvm.state == SlotState.STOPPING || state != PoolState.RUNNING) {
+            LOG.info("{} stopped ({}) after {}", jvm, how, uptime);
+            return;
+        }
+        boolean quick = uptimeNanos < RestartPolicy.STABLE_UPTIME.toNanos();
+        slot.quickExitsInARow = quick ? slot.quickExitsInARow + 1 : 0;
+        slot.restarts++;
+        Duration delay = RestartPolicy.delay(slot.quickExitsInARow, e.status());
+        String cause = causeOf(e.status());
+        if (delay.isZero()) {
+            LOG.warn("{} exited ({}) after {}{}; restarting", jvm, how, uptime, cause);
+            slot.active = spawn(slot.id);
+        } else {
+            LOG.warn("{} exited ({}) after {}{}; it died within {} ms of its start {} time(s) in a row, restarting in"
+                    + " {} ms", jvm, how, uptime, cause, RestartPolicy.STABLE_UPTIME.toMillis(),
+                    slot.quickExitsInARow, delay.toMillis());
+            scheduleRestart(slot, delay);
+        }
+    }
+
+    private static String causeOf(int status) {
+        return switch (status) {
+            case ExitCodes.BOOT_ERROR -> ": boot error, the worker could not be built or reach the master (a"
+                    + " configuration error: see the worker's log above)";
+            case 128 + 9 -> ": it was sent SIGKILL, perhaps out of memory?";
+            case ExitCodes.MAIN_FAILED -> ": main() threw (see the worker's log above)";
+            default -> "";
+        };
+    }
+
+    private void scheduleRestart(WorkerSlot slot, Duration delay) {
+        timer.schedule(delay, new PoolEvent.RestartDue(slot.id, ++slot.restartToken));
+    }
+
+    private void onRestartDue(PoolEvent.RestartDue e) {
+        WorkerSlot slot = slots.get(e.workerId());
+        if (slot == null || slot.restartToken != e.restartToken() || slot.active != null
+                || state != PoolState.RUNNING) {
+            return;
+        }
+        slot.active = spawn(slot.id);
+    }
+
+    // ---- what workers say ----
+
+    private WorkerJvm jvmOf(int id, long generation) {
+        WorkerSlot slot = slots.get(id);
+        return slot == null ? null : slot.jvm(generation);
+    }
+
+    private void onConnected(PoolEvent.WorkerConnected e) {
+        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        if (jvm == null) {
+            e.connection().close();
+            return;
+        }
+        jvm.connection = e.connection();
+        if (jvm.state == SlotState.STOPPING) {
+            send(jvm, new Message.Stop());
+        }
+    }
+
+    private void onSaid(PoolEvent.WorkerSaid e) {
+        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        if (jvm == null) {
+            return;
+        }
+        switch (e.message()) {
+            case Message.Started ignored -> {
+                jvm.startedNanos = System.nanoTime();
+                if (jvm.state == SlotState.STARTING) {
+                    jvm.state = SlotState.RUNNING;
+                }
+                LOG.info("{} started in {} ms", jvm, (jvm.startedNanos - jvm.spawnedNanos) / 1_000_000);
+                WorkerSlot slot = slots.get(jvm.id);
+                if (jvm == slot.successor) {
+                    reload.successorReady(slot);
+                }
+            }
+            // Only the master's own stop request makes a JVM STOPPING: a worker whose main() ended by
+            // itself is restarted when it exits.
+            case Message.Stopping ignored -> LOG.debug("{}: main() ended, running its shutdown callbacks", jvm);
+            default -> LOG.debug("{}: unexpected {}", jvm, e.message());
+        }
+    }
+
+    private void onDisconnected(PoolEvent.WorkerDisconnected e) {
+        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        if (jvm == null) {
+            return;
+        }
+        jvm.connection = null;
+        if (e.protocolError() != null) {
+            LOG.error("{} broke the control protocol ({}): killing it", jvm, e.protocolError());
+            kill(jvm);
+        }
+        // A plain EOF means the worker is exiting: its exit event follows. If it lingers, silence kills it.
+    }
+
+    // ---- kills ----
+
+    private void killSilentWorkers() {
+        long now = System.nanoTime();
+        long timeoutNanos = config.workerTimeout().toNanos();
+        for (WorkerSlot slot : slots.values()) {
+            for (WorkerJvm jvm : new WorkerJvm[] {slot.active, slot.successor}) {
+                if (jvm == null || jvm.killPending || jvm.state == SlotState.STOPPING) {
+                    continue;
+                }
+                long silence = jvm.silenceNanos(now);
+                if (silence > timeoutNanos) {
+                    LOG.warn("{} sent no heartbeat for {} ms (workerTimeout {} ms): frozen, stopped or starved?"
+                            + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
+                            silence / 1_000_000, config.workerTimeout().toMillis());
+                    jvm.killPending = true;
+                    Signals.send(jvm.pid(), Signals.SIGQUIT);
+                    timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
+                }
+            }
+        }
+    }
+
+    private void onKillDue(PoolEvent.KillDue e) {
+        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        if (jvm == null || e.onlyIfNotReady() && jvm.state != SlotState.STARTING) {
+            return;
+        }
+        if (e.reason() != null) {
+            LOG.warn("{} {}: SIGKILL", jvm, e.reason());
+        }
+        kill(jvm);
+    }
+
+    private void kill(WorkerJvm jvm) {
+        jvm.killPending = true;
+        jvm.process.destroyForcibly();
+    }
+
+    // ---- stopping ----
+
+    void requestPoolStop(boolean interrupt, String cause, Duration timeout) {
+        switch (state) {
+            case STARTING, RUNNING -> {
+                state = PoolState.STOPPING;
+                stopTimeout = timeout;
+                reload.abort("the pool is stopping");
+                LOG.info("pool stopping ({}): {} workers, stopTimeout {} ms", cause,
+                        interrupt ? "interrupting" : "stopping", timeout.toMillis());
+                for (WorkerSlot slot : slots.values()) {
+                    slot.restartToken++;
+                    for (WorkerJvm jvm : new WorkerJvm[] {slot.active, slot.successor}) {
+                        if (jvm != null) {
+                            requestStop(jvm, interrupt);
+                        }
+                    }
+                }
+                timer.schedule(timeout, new PoolEvent.StopDeadline());
+            }
+            case STOPPING -> {
+                if (!stopEscalated) {
+                    stopEscalated = true;
+                    LOG.warn("pool stopping: {} again, killing the remaining workers now", cause);
+                    eachJvm(this::kill);
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void onStopDeadline() {
+        eachJvm(jvm -> {
+            if (!jvm.killPending) {
+                LOG.warn("{} still running {} ms after it was asked to stop: SIGKILL", jvm, stopTimeout.toMillis());
+                kill(jvm);
+            }
+        });
+    }
+
+    private void eachJvm(Consumer<WorkerJvm> action) {
+        for (WorkerSlot slot : List.copyOf(slots.values())) {
+            if (slot.active != null) {
+                action.accept(slot.active);
+            }
+            if (slot.successor != null) {
+                action.accept(slot.successor);
+            }
+        }
+    }
+
+    /** Asks one JVM to stop gracefully; it is SIGKILLed if it is still there after stopTimeout. */
+    void stopGracefully(WorkerJvm jvm, String why) {
+        LOG.info("{}: {}, stopping it gracefully", jvm, why);
+        requestStop(jvm, false);
+        timer.schedule(stopTimeout, new PoolEvent.KillDue(jvm.id, jvm.generation,
+                "still running " + stopTimeout.toMillis() + " ms after it was asked to stop", false));
+    }
+
+    private void requestStop(WorkerJvm jvm, boolean interrupt) {
+        jvm.state = SlotState.STOPPING;
+        if (jvm.connection != null) {
+            send(jvm, interrupt ? new Message.Interrupt() : new Message.Stop());
+        } else {
+            // Not connected yet, so its handlers may not be in place: SIGTERM (or SIGINT) does the same.
+            Signals.send(jvm.pid(), interrupt ? Signals.SIGINT : Signals.SIGTERM);
+        }
+    }
+
+    private void send(WorkerJvm jvm, Message message) {
+        try {
+            jvm.connection.send(message);
+        } catch (java.nio.channels.ClosedChannelException ex) {
+            // The worker closed its channel: it is exiting already, and its exit event follows.
+            LOG.debug("{}: channel closed before {} could be sent", jvm, message);
+        } catch (IOException ex) {
+            LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
+            Signals.send(jvm.pid(), Signals.SIGTERM);
+        }
+    }
+
+    // ---- operations ----
+
+    void addWorker(int id) {
+        if (state != PoolState.RUNNING && state != PoolState.STARTING) {
+            throw new IllegalStateException("cannot add worker " + id + ": the pool is " + state);
+        }
+        if (slots.containsKey(id)) {
+            throw new IllegalArgumentException("worker " + id + " is already in the pool " + slots.keySet());
+        }
+        WorkerSlot slot = new WorkerSlot(id);
+        slots.put(id, slot);
+        publishIds();
+        LOG.info("worker {} added to the pool", id);
+        slot.active = spawn(id);
+    }
+
+    CompletableFuture<Integer> removeWorker(int id) {
+        WorkerSlot slot = slots.get(id);
+        if (slot == null) {
+            throw new IllegalArgumentException("worker " + id + " is not in the pool " + slots.keySet());
+        }
+        if (slot.removal != null) {
+            return slot.removal;
+        }
+        slot.removal = new CompletableFuture<>();
+        slot.restartToken++;
+        if (slot.successor != null) {
+            WorkerJvm successor = slot.successor;
+            slot.successor = null;
+            reload.successorFailed(slot, "worker " + id + " is being removed");
+            kill(successor);
+        }
+        if (slot.active == null) {
+            forget(slot, slot.lastExitStatus == null ? 0 : slot.lastExitStatus);
+        } else {
+            stopGracefully(slot.active, "removing it from the pool");
+        }
+        return slot.removal;
+    }
+
+    /** Grows or shrinks the pool to {@code count} workers: new ids are the lowest free ones, removed the highest. */
+    void scaleTo(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("a pool needs at least 1 worker, got " + count);
+        }
+        List<Integer> kept = slots.values().stream().filter(s -> s.removal == null).map(s -> s.id).sorted().toList();
+        LOG.info("scaling from {} to {} workers", kept.size(), count);
+        for (int i = kept.size() - 1; i >= count; i--) {
+            removeWorker(kept.get(i));
+        }
+        for (int id = 0, added = kept.size(); added < count; id++) {
+            if (!slots.containsKey(id)) {
+                addWorker(id);
+                added++;
+            }
+        }
+    }
+
+    void reload(String cause) {
+        if (state != PoolState.RUNNING) {
+            throw new IllegalStateException("cannot reload: the pool is " + state);
+        }
+        reload.start(cause, List.copyOf(slots.keySet()));
+    }
+
+    void restartWorker(int id) {
+        if (!slots.containsKey(id)) {
+            throw new IllegalArgumentException("worker " + id + " is not in the pool " + slots.keySet());
+        }
+        reload(List.of(id), "restart of worker " + id);
+    }
+
+    private void reload(List<Integer> ids, String cause) {
+        if (state != PoolState.RUNNING) {
+            throw new IllegalStateException("cannot " + cause + ": the pool is " + state);
+        }
+        reload.start(cause, ids);
+    }
+
+    /** Starts a successor JVM for the slot; false when it could not be started. */
+    boolean startSuccessor(WorkerSlot slot) {
+        if (slot.active == null || slot.removal != null || state != PoolState.RUNNING) {
+            return false;
+        }
+        WorkerJvm successor = spawn(slot.id);
+        slot.successor = successor;
+        if (successor != null) {
+            // Heartbeats come from a library thread, so a successor stuck in onStart looks alive: give it
+            // workerTimeout to report ready, or the reload would wait forever.
+            timer.schedule(config.workerTimeout(), new PoolEvent.KillDue(slot.id, successor.generation,
+                    "did not report ready within workerTimeout (" + config.workerTimeout().toMillis() + " ms)",
+                    true));
+        }
+        return successor != null;
+    }
+
+    WorkerSlot slot(int id) {
+        return slots.get(id);
+    }
+
+    String reloadStatus() {
+        return reload.status();
+    }
+
+    private void onOperationSignal(String name) {
+        try {
+            switch (name) {
+                case "HUP" -> reload("SIGHUP");
+                case "TTIN" -> scaleTo(activeCount() + 1);
+                case "TTOU" -> {
+                    if (activeCount() > 1) {
+                        scaleTo(activeCount() - 1);
+                    } else {
+                        LOG.warn("SIGTTOU: the pool already has only 1 worker; not going below");
+                    }
+                }
+                default -> LOG.warn("SIG{} is not handled", name);
+            }
+        } catch (IllegalStateException e) {
+            LOG.warn("SIG{}: {}", name, e.getMessage());
+        }
+    }
+
+    private int activeCount() {
+        return (int) slots.values().stream().filter(s -> s.removal == null).count();
+    }
+
+    List<WorkerStatus> status() {
+        long now = System.nanoTime();
+        List<WorkerStatus> result = new ArrayList<>();
+        for (WorkerSlot slot : slots.values()) {
+            WorkerJvm jvm = slot.active;
+            result.add(new WorkerStatus(slot.id, jvm == null ? -1 : jvm.pid(), slot.state().name(),
+                    jvm == null ? Duration.ZERO : Duration.ofNanos(now - jvm.spawnedNanos), slot.restarts,
+                    slot.lastExit, jvm == null ? Duration.ZERO : Duration.ofNanos(jvm.silenceNanos(now)),
+                    jvm == null ? -1 : ProcStatus.rssBytes(jvm.pid())));
+        }
+        return result;
+    }
+
+    private void forget(WorkerSlot slot, int status) {
+        slots.remove(slot.id);
+        publishIds();
+        slot.removal.complete(status);
+    }
+
+    private void publishIds() {
+        publishedIds = Set.copyOf(new LinkedHashSet<>(slots.keySet()));
+    }
+
+    static String formatMillis(long millis) {
+        return millis < 10_000 ? millis + " ms" : String.format("%.1f s", millis / 1000.0);
+    }
+
+    @Override
+    public String toString() {
+        return "pool [" + state + "] " + slots.values();
+    }
+}

@@ -1,0 +1,50 @@
+package io.workerpool.internal.master;
+
+/**
+ * One worker JVM: the one serving a slot, or its successor during a reload. Owned by the pool's loop
+ * thread. Its generation, unique in the pool, tells events about it apart from events about earlier or
+ * later JVMs of the same worker id.
+ */
+final class WorkerJvm {
+    final int id;
+    final long generation;
+    final Process process;
+    final long spawnedNanos = System.nanoTime();
+    SlotState state = SlotState.STARTING;
+    long startedNanos;
+    ControlConnection connection;
+    /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
+    boolean killPending;
+
+    WorkerJvm(int id, long generation, Process process) {
+        this.id = id;
+        this.generation = generation;
+        this.process = process;
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** Nanos since the JVM last showed life: a frame on its control channel, or its spawn. */
+    long silenceNanos(long now) {
+        long lastSeen = spawnedNanos;
+        if (connection != null) {
+            lastSeen = Math.max(lastSeen, connection.lastSeenNanos());
+        }
+        return now - lastSeen;
+    }
+
+    void closeConnection() {
+        if (connection != null) {
+            connection.close();
+            connection = null;
+        }
+    }
+
+    /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
+    @Override
+    public String toString() {
+        return "worker " + id + " [" + state + "] (pid " + process.pid() + ")";
+    }
+}
