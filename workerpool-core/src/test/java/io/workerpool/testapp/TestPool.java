@@ -80,7 +80,13 @@ public final class TestPool {
             super(id);
             this.behaviour = behaviour;
             this.events = events;
-            onStart(() -> record(events, "worker-start " + id + " " + pid));
+            onStart(() -> {
+                String failFlag = System.getProperty("failStartIfExists");
+                if (failFlag != null && Files.exists(Path.of(failFlag))) {
+                    throw new IllegalStateException("onStart fails on purpose: " + failFlag + " exists");
+                }
+                record(events, "worker-start " + id + " " + pid);
+            });
             onShutdown(() -> record(events, "worker-shutdown " + id + " " + pid));
         }
 

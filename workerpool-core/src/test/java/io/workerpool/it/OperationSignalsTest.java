@@ -1,0 +1,77 @@
+package io.workerpool.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SIGHUP reloads (new worker ready before the old one stops), SIGTTIN adds a worker, SIGTTOU removes one. */
+class OperationSignalsTest {
+    private static final Duration START = Duration.ofSeconds(30);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void sighupReplacesEveryWorkerEachNewOneReadyBeforeTheOldOneStops() throws Exception {
+        try (PoolProcess pool = PoolProcess.in(dir).start()) {
+            pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
+            long old0 = pool.workerPid(0);
+            long old1 = pool.workerPid(1);
+
+            pool.signal("HUP");
+
+            pool.awaitLog("reload completed (SIGHUP): 2 worker(s) replaced", START);
+            long new0 = pool.workerPid(0);
+            long new1 = pool.workerPid(1);
+            assertThat(List.of(new0, new1)).doesNotContain(old0, old1, -1L);
+            List<String> events = pool.events();
+            assertThat(events.indexOf("worker-start 0 " + new0))
+                    .isLessThan(events.indexOf("worker-shutdown 0 " + old0));
+            assertThat(events.indexOf("worker-start 1 " + new1))
+                    .isLessThan(events.indexOf("worker-shutdown 1 " + old1));
+            // one at a time: worker 1's successor starts after worker 0's old JVM stopped
+            assertThat(events.indexOf("worker-start 1 " + new1))
+                    .isGreaterThan(events.indexOf("worker-shutdown 0 " + old0));
+            assertThat(Signal.alive(old0)).isFalse();
+            assertThat(pool.count("worker-start \\d+ \\d+")).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aReloadWhoseNewWorkerCannotStartKeepsTheOldOnesServing() throws Exception {
+        Path flag = dir.resolve("fail-next-start");
+        try (PoolProcess pool = PoolProcess.in(dir).with("failStartIfExists", flag).start()) {
+            pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
+            long old0 = pool.workerPid(0);
+            java.nio.file.Files.writeString(flag, "x");
+
+            pool.signal("HUP");
+
+            pool.awaitLog("reload failed (SIGHUP)", START);
+            assertThat(pool.log()).contains("the old workers keep serving");
+            assertThat(Signal.alive(old0)).isTrue();
+            assertThat(pool.count("worker-shutdown 0 " + old0)).isZero();
+        }
+    }
+
+    @Test
+    void sigttinAddsAWorkerAndSigttouRemovesTheHighestId() throws Exception {
+        try (PoolProcess pool = PoolProcess.in(dir).start()) {
+            pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
+
+            pool.signal("TTIN");
+            pool.awaitEvent("worker-main 2 \\d+");
+            long added = pool.workerPid(2);
+
+            pool.signal("TTOU");
+            pool.awaitEvent("worker-shutdown 2 " + added);
+            pool.awaitLog("removed from the pool", START);
+            assertThat(pool.count("worker-start 2 \\d+")).isEqualTo(1);
+            assertThat(Signal.alive(pool.workerPid(0))).isTrue();
+        }
+    }
+}
