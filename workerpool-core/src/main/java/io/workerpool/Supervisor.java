@@ -198,6 +198,8 @@ public final class Supervisor {
         private InetSocketAddress listen;
         private int listenBacklog = 1024;
         private Path pidFile;
+        private Path controlSocket;
+        private boolean controlSocketSet;
         private boolean daemonize;
         private final List<String> workerJvmOptions = new ArrayList<>();
 
@@ -266,6 +268,17 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * The pool's management socket (status, stop, reload, scale, restart; see the {@code workerpool} CLI),
+         * a Unix domain socket only the master's user may use. Default: beside the pidfile ({@code pool.pid} →
+         * {@code pool.sock}) when there is one, else none; {@code null} turns it off.
+         */
+        public Builder controlSocket(Path socket) {
+            this.controlSocket = socket;
+            this.controlSocketSet = true;
+            return this;
+        }
+
         /** Detach: the master runs in its own session and the launching process exits 0 once it runs. */
         public Builder daemonize(boolean on) {
             this.daemonize = on;
@@ -309,7 +322,8 @@ public final class Supervisor {
                 }
             }
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
-                    absolute(stdout), absolute(stderr), listen, listenBacklog, absolute(pidFile), daemonize,
+                    absolute(stdout), absolute(stderr), listen, listenBacklog, absolute(pidFile),
+                    absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
                     workerJvmOptions);
             return new Supervisor(factory, config);
         }
@@ -345,6 +359,15 @@ public final class Supervisor {
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
             }
+        }
+
+        private static Path besidePidFile(Path pidFile) {
+            if (pidFile == null) {
+                return null;
+            }
+            String name = pidFile.getFileName().toString();
+            String base = name.endsWith(".pid") ? name.substring(0, name.length() - 4) : name;
+            return pidFile.resolveSibling(base + ".sock");
         }
 
         private static Path absolute(Path p) {

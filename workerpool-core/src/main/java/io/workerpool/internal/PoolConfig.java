@@ -13,6 +13,7 @@ import java.util.List;
  * @param stderr workers' stderr file (appended), or null for the master's own stderr
  * @param listen address the master binds and shares, or null for none
  * @param pidFile locked pidfile, or null for none
+ * @param controlSocket the management socket, or null for none (by default beside the pidfile)
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -24,6 +25,7 @@ public record PoolConfig(
         InetSocketAddress listen,
         int listenBacklog,
         Path pidFile,
+        Path controlSocket,
         boolean daemonize,
         List<String> workerJvmOptions) {
 

@@ -92,6 +92,17 @@ final class MasterStartup {
         return address.getHostString() + ":" + address.getPort();
     }
 
+    /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */
+    void openControlSocket(Pool pool) {
+        try {
+            taken.push(ControlSocket.open(config.controlSocket(), pool));
+        } catch (IOException e) {
+            throw new PoolStartException("cannot open the control socket " + config.controlSocket() + ": "
+                    + e.getMessage() + "; check that its directory exists and is writable, or set another path"
+                    + " with controlSocket(path)");
+        }
+    }
+
     /** The bound address (the real port when port 0 was asked for), or null without listen(). */
     InetSocketAddress listenAddress() {
         return listenAddress;

@@ -196,6 +196,9 @@ public final class Pool {
                     startup.handoffSocket());
             runCallbacks("master onStart", startCallbacks, true);
             arbiter = new Arbiter(config, spawner, startup.controlServer(), events::add, this::schedule);
+            if (config.controlSocket() != null) {
+                startup.openControlSocket(this);
+            }
         } catch (RuntimeException | Error e) {
             state = PoolState.STOPPED;
             shutdownTimer();
