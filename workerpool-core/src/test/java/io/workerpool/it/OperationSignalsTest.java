@@ -74,4 +74,28 @@ class OperationSignalsTest {
             assertThat(Signal.alive(pool.workerPid(0))).isTrue();
         }
     }
+
+    @Test
+    void sigusr1MakesRunningWorkersReopenTheirOutputFilesAfterRotation() throws Exception {
+        Path out = dir.resolve("out.txt");
+        Path err = dir.resolve("err.txt");
+        try (PoolProcess pool = PoolProcess.in(dir).with("behaviour", "chatty").with("stdout", out)
+                .with("stderr", err).start()) {
+            pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
+            java.nio.file.Files.move(out, dir.resolve("out.txt.1"));
+            java.nio.file.Files.move(err, dir.resolve("err.txt.1"));
+
+            pool.signal("USR1");
+
+            org.awaitility.Awaitility.await().atMost(START).untilAsserted(() -> {
+                assertThat(out).exists();
+                assertThat(java.nio.file.Files.readString(out))
+                        .contains("chatty stdout from worker 0 pid " + pool.workerPid(0))
+                        .contains("chatty stdout from worker 1 pid " + pool.workerPid(1));
+                assertThat(java.nio.file.Files.readString(err))
+                        .contains("chatty stderr from worker 0 pid " + pool.workerPid(0));
+            });
+            assertThat(pool.log()).contains("SIGUSR1: 2 worker(s) reopen stdout " + out + " and stderr " + err);
+        }
+    }
 }

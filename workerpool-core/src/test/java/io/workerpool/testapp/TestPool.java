@@ -117,6 +117,17 @@ public final class TestPool {
                     System.err.println("stderr line from worker " + id() + " pid " + pid);
                     loop();
                 }
+                case "chatty" -> {
+                    while (isRunning()) {
+                        System.out.println("chatty stdout from worker " + id() + " pid " + pid);
+                        System.err.println("chatty stderr from worker " + id() + " pid " + pid);
+                        try {
+                            Thread.sleep(50);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
                 default -> loop();
             }
             record(events, "worker-main-returned " + id() + " " + pid);

@@ -485,11 +485,40 @@ final class Arbiter {
                         LOG.warn("SIGTTOU: the pool already has only 1 worker; not going below");
                     }
                 }
+                case "USR1" -> reopenOutput("SIGUSR1");
                 default -> LOG.warn("SIG{} is not handled", name);
             }
         } catch (IllegalStateException e) {
             LOG.warn("SIG{}: {}", name, e.getMessage());
         }
+    }
+
+    /** Log rotation: every worker reopens its stdout/stderr files by path (new workers open them anyway). */
+    int reopenOutput(String cause) {
+        if (config.stdout() == null && config.stderr() == null) {
+            LOG.info("{}: the workers write to the master's own stdout/stderr; nothing to reopen", cause);
+            return 0;
+        }
+        Message reopen = new Message.ReopenOutput(pathOrNull(config.stdout()), pathOrNull(config.stderr()));
+        int[] count = {0};
+        eachJvm(jvm -> {
+            if (jvm.connection != null) {
+                send(jvm, reopen);
+                count[0]++;
+            }
+        });
+        LOG.info("{}: {} worker(s) reopen {}", cause, count[0], describeOutputs());
+        return count[0];
+    }
+
+    private String describeOutputs() {
+        return (config.stdout() == null ? "" : "stdout " + config.stdout())
+                + (config.stdout() != null && config.stderr() != null ? " and " : "")
+                + (config.stderr() == null ? "" : "stderr " + config.stderr());
+    }
+
+    private static String pathOrNull(java.nio.file.Path path) {
+        return path == null ? null : path.toString();
     }
 
     private int activeCount() {

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Protocol: the client sends one request line (UTF-8, at most {@value #MAX_REQUEST_BYTES} bytes, ending
  * in a newline); the master answers one line, {@code ok <result>} or {@code error <message>}, and closes the
  * connection. Requests: {@code ping}, {@code status} (result: JSON), {@code stop [timeout-millis]},
- * {@code reload}, {@code scale <workers>}, {@code restart <id>}. A malformed or oversized request gets an
+ * {@code reload}, {@code scale <workers>}, {@code restart <id>}, {@code logs-reopen}. A malformed or oversized request gets an
  * error reply and changes nothing.
  */
 final class ControlSocket implements AutoCloseable {
@@ -147,6 +147,7 @@ final class ControlSocket implements AutoCloseable {
                     }
                     yield "ok stopping";
                 }
+                case "logs-reopen" -> "ok " + pool.reopenOutput() + " worker(s) reopen their output files";
                 case "reload" -> {
                     pool.reload();
                     yield "ok reloading";
@@ -162,7 +163,7 @@ final class ControlSocket implements AutoCloseable {
                     yield "ok restarting worker " + id;
                 }
                 default -> "error unknown request '" + abbreviate(request) + "'; known: ping, status, stop [millis],"
-                        + " reload, scale <workers>, restart <id>";
+                        + " reload, scale <workers>, restart <id>, logs-reopen";
             };
         } catch (IllegalArgumentException | IllegalStateException e) {
             return "error " + e.getMessage();

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 public final class Pool {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
     private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
-    private static final List<String> OPERATION_SIGNALS = List.of("HUP", "TTIN", "TTOU");
+    private static final List<String> OPERATION_SIGNALS = List.of("HUP", "TTIN", "TTOU", "USR1");
 
     private final PoolConfig config;
     private final List<Callback> startCallbacks = new CopyOnWriteArrayList<>();
@@ -128,6 +128,11 @@ public final class Pool {
             a.scaleTo(workers);
             return null;
         });
+    }
+
+    /** Log rotation: running workers reopen their stdout/stderr files; returns how many were asked. */
+    public int reopenOutput() {
+        return onLoop("reopen the output files", a -> a.reopenOutput("logs-reopen"));
     }
 
     public List<WorkerStatus> status() {

@@ -23,6 +23,9 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
 
     // descriptors
+    /** int open(const char *path, int flags, ...): called with the mode argument, needed with O_CREAT. */
+    static final NativeFunction OPEN = NativeFunction.variadic("open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
     static final NativeFunction DUP = NativeFunction.withErrno("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     static final NativeFunction DUP2 = NativeFunction.restartingOnEintr("dup2",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
@@ -64,6 +67,11 @@ final class Libc {
     static final int PR_SET_PDEATHSIG = 1;
     static final int PR_SET_CHILD_SUBREAPER = 36;
     static final int PR_GET_CHILD_SUBREAPER = 37;
+
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0100;
+    static final int O_APPEND = 02000;
+    static final int O_CLOEXEC = 02000000;
 
     static final int F_GETFD = 1;
     /** Duplicate onto the lowest free descriptor at or above the argument, close-on-exec. */

@@ -122,6 +122,17 @@ public final class Posix {
     }
 
     /**
+     * Opens {@code file} for appending (created with mode 0644 if missing), close-on-exec, and returns the
+     * descriptor, which the caller owns. Used to point stdout/stderr at a fresh file after log rotation.
+     */
+    public static int openForAppend(java.nio.file.Path file) throws PosixException {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            return (int) Libc.OPEN.call(arena.allocateFrom(file.toString()),
+                    Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND | Libc.O_CLOEXEC, 0644);
+        }
+    }
+
+    /**
      * Closes a descriptor. Not retried after EINTR: on Linux the descriptor is closed all the same.
      *
      * @throws PosixException EBADF when {@code fd} is not open

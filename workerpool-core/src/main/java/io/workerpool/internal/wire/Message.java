@@ -119,6 +119,17 @@ public sealed interface Message {
         @Override public byte type() { return TYPE; }
     }
 
+    /** Reopen stdout / stderr at these paths (null: leave it), after the files were moved by log rotation. */
+    record ReopenOutput(String stdout, String stderr) implements Message {
+        public static final byte TYPE = 23;
+
+        @Override public byte type() { return TYPE; }
+
+        @Override public void writePayload(WireOutput out) {
+            out.writeString(stdout).writeString(stderr);
+        }
+    }
+
     /** Interrupt the main thread once, then stop gracefully. */
     record Interrupt() implements Message {
         public static final byte TYPE = 21;
@@ -150,6 +161,7 @@ public sealed interface Message {
                 }
                 yield new LevelReply(levels);
             }
+            case ReopenOutput.TYPE -> new ReopenOutput(in.readString(), in.readString());
             case Stop.TYPE -> new Stop();
             case Interrupt.TYPE -> new Interrupt();
             default -> throw new ProtocolException("unknown message type " + type);

@@ -75,6 +75,7 @@ final class MasterLink implements LogSink {
                     case Message.Stop ignored -> stopRequests.requestStop();
                     case Message.Interrupt ignored -> stopRequests.requestInterrupt();
                     case Message.LevelReply reply -> LogForwarding.applyLevels(reply.levels());
+                    case Message.ReopenOutput reopen -> OutputFiles.reopen(reopen.stdout(), reopen.stderr());
                     default -> { }
                 }
             }
