@@ -187,4 +187,18 @@ class PoolLifecycleTest {
             assertThat(pool.waitFor(Duration.ofSeconds(30))).isZero();
         }
     }
+
+    @Test
+    void givesUpOnAWorkerThatCannotBootAndStopsWhenNoneCan() throws Exception {
+        try (PoolProcess pool = PoolProcess.in(dir).with("behaviour", "boot-fail").with("workers", 1).start()) {
+            assertThat(pool.waitFor(Duration.ofSeconds(90))).isEqualTo(1);
+            String log = pool.log();
+            assertThat(log).contains("worker 0 could not be created by its WorkerFactory")
+                    .contains("boot failure on purpose")
+                    .contains("worker 0 failed to boot 5 times in a row, giving up on it")
+                    .contains("no worker could boot");
+            assertThat(log.split("exited \\(exit status 3\\)", -1)).hasSize(6);
+            assertThat(pool.events()).doesNotContain("master-exit " + pool.pid());
+        }
+    }
 }

@@ -36,6 +36,7 @@ final class Arbiter {
     private PoolState state = PoolState.STARTING;
     private long generations;
     private boolean stopEscalated;
+    private String haltReason;
     private Duration stopTimeout;
     private volatile Set<Integer> publishedIds = Set.of();
 
@@ -156,6 +157,11 @@ final class Arbiter {
         }
         boolean quick = uptimeNanos < RestartPolicy.STABLE_UPTIME.toNanos();
         slot.quickExitsInARow = quick ? slot.quickExitsInARow + 1 : 0;
+        slot.bootErrorsInARow = e.status() == ExitCodes.BOOT_ERROR ? slot.bootErrorsInARow + 1 : 0;
+        if (slot.bootErrorsInARow >= RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW) {
+            giveUp(slot, jvm, how);
+            return;
+        }
         slot.restarts++;
         Duration delay = RestartPolicy.delay(slot.quickExitsInARow, e.status());
         String cause = causeOf(e.status());
@@ -168,6 +174,25 @@ final class Arbiter {
                     slot.quickExitsInARow, delay.toMillis());
             scheduleRestart(slot, delay);
         }
+    }
+
+    /** Like gunicorn's WORKER_BOOT_ERROR: don't restart what can never start. */
+    private void giveUp(WorkerSlot slot, WorkerJvm jvm, String how) {
+        slot.failed = true;
+        LOG.error("{} exited ({}): worker {} failed to boot {} times in a row, giving up on it. This is a"
+                + " configuration error (the factory threw, a class is missing, or the master could not be reached:"
+                + " see the worker's error above); fix it, then restart the pool", jvm, how, slot.id,
+                slot.bootErrorsInARow);
+        if (slots.values().stream().allMatch(s -> s.failed || s.removal != null)) {
+            haltReason = "no worker could boot: every worker failed to boot " + RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW
+                    + " times in a row (see the workers' errors in the log)";
+            requestPoolStop(false, haltReason, stopTimeout);
+        }
+    }
+
+    /** Why the pool stopped by itself, or null when it was asked to. */
+    String haltReason() {
+        return haltReason;
     }
 
     private static String causeOf(int status) {

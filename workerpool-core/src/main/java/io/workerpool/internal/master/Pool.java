@@ -225,6 +225,9 @@ public final class Pool {
             timer.scheduleAtFixedRate(() -> events.add(new PoolEvent.Tick()), period, period, TimeUnit.NANOSECONDS);
             Daemon.reportReady();
             loop();
+            if (arbiter.haltReason() != null) {
+                throw new PoolStartException(arbiter.haltReason());
+            }
         } finally {
             shutdownTimer();
             runCallbacks("master onShutdown", shutdownCallbacks, false);

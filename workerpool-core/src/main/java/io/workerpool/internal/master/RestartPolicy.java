@@ -14,6 +14,8 @@ final class RestartPolicy {
     static final Duration FIRST_BACKOFF = Duration.ofMillis(100);
     static final Duration FIRST_BOOT_ERROR_BACKOFF = Duration.ofSeconds(1);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** After this many boot errors in a row, a worker id is given up on: its configuration is broken. */
+    static final int MAX_BOOT_ERRORS_IN_A_ROW = 5;
 
     private RestartPolicy() {
     }

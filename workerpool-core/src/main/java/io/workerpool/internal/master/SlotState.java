@@ -9,5 +9,7 @@ public enum SlotState {
     /** Asked to stop (pool stop, removal); waiting for it to exit. */
     STOPPING,
     /** Exited; a replacement is due after the restart backoff. */
-    BACKOFF
+    BACKOFF,
+    /** Could not boot several times in a row: given up on, not restarted. */
+    FAILED
 }

@@ -14,6 +14,9 @@ final class WorkerSlot {
     /** Bumped whenever a restart is scheduled, so that a late timer for an earlier one is ignored. */
     long restartToken;
     int quickExitsInARow;
+    int bootErrorsInARow;
+    /** Given up on after repeated boot errors: not restarted until the pool is. */
+    boolean failed;
     int restarts;
     Integer lastExitStatus;
     String lastExit = "";
@@ -25,7 +28,7 @@ final class WorkerSlot {
     }
 
     SlotState state() {
-        return active == null ? SlotState.BACKOFF : active.state;
+        return active != null ? active.state : failed ? SlotState.FAILED : SlotState.BACKOFF;
     }
 
     boolean hasProcess() {
