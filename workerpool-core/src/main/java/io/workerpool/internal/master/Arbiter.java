@@ -165,6 +165,9 @@ final class Arbiter {
         slot.restarts++;
         Duration delay = RestartPolicy.delay(slot.quickExitsInARow, e.status());
         String cause = causeOf(e.status());
+        if (jvm.startedNanos == 0 && config.stderr() != null) {
+            cause += StderrTail.describe(config.stderr());
+        }
         if (delay.isZero()) {
             LOG.warn("{} exited ({}) after {}{}; restarting", jvm, how, uptime, cause);
             slot.active = spawn(slot.id);
