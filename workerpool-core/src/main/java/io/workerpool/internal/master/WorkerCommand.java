@@ -180,10 +180,6 @@ final class WorkerCommand {
         return command;
     }
 
-    boolean hasJvmOption(String prefix) {
-        return jvmPart.stream().anyMatch(a -> a.startsWith(prefix));
-    }
-
     private static Charset jnuCharset() {
         try {
             return Charset.forName(System.getProperty("sun.jnu.encoding"), Charset.defaultCharset());
