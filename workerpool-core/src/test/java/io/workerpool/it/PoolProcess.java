@@ -45,6 +45,9 @@ public final class PoolProcess implements AutoCloseable {
         private final Map<String, String> properties = new LinkedHashMap<>();
         private final List<String> jvmOptions = new ArrayList<>();
         private String mainClass = "io.workerpool.testapp.TestPool";
+        private List<String> launch;
+        private final List<String> args = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -65,6 +68,26 @@ public final class PoolProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * What the launcher runs, instead of {@code -cp <this JVM's class path> <mainClass>}: e.g.
+         * {@code -jar app.jar}, {@code -p mods -m app/app.Main} or {@code @argfile}.
+         */
+        public Builder launch(String... mainPart) {
+            this.launch = List.of(mainPart);
+            return this;
+        }
+
+        /** Program arguments, after the main class. */
+        public Builder args(List<String> programArgs) {
+            args.addAll(programArgs);
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
         public PoolProcess start() throws IOException {
             Path events = dir.resolve("events.txt");
             Path log = dir.resolve("master.log");
@@ -76,10 +99,17 @@ public final class PoolProcess implements AutoCloseable {
             command.addAll(jvmOptions);
             command.add("-Devents=" + events);
             properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(mainClass);
-            Process master = new ProcessBuilder(command).redirectErrorStream(true)
+            if (launch == null) {
+                command.add("-cp");
+                command.add(System.getProperty("java.class.path"));
+                command.add(mainClass);
+            } else {
+                command.addAll(launch);
+            }
+            command.addAll(args);
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process master = builder.redirectErrorStream(true)
                     .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .start();
             return new PoolProcess(master, events, log);

@@ -35,8 +35,12 @@ final class WorkerSpawner {
         this.handoffSocket = handoffSocket;
         this.command = WorkerCommand.ofCurrentProcess();
         List<String> options = new ArrayList<>();
-        if (!command.hasJvmOption("--enable-native-access")) {
-            options.add("--enable-native-access=ALL-UNNAMED");
+        Module core = WorkerSpawner.class.getModule();
+        if (!core.isNativeAccessEnabled()) {
+            // The worker runtime calls native code (FFM): grant it to this library, named after how it was
+            // loaded: io.workerpool on a module path, ALL-UNNAMED on a class path or in an executable jar.
+            // When the master already has it, the same command line gives it to the worker.
+            options.add("--enable-native-access=" + (core.isNamed() ? core.getName() : "ALL-UNNAMED"));
         }
         // Workers forward log records to the master instead of printing them: pick our SLF4J provider
         // over whatever backend the class path has.

@@ -1,0 +1,21 @@
+/**
+ * workerpool, a pre-fork process supervisor for the JVM. Only {@code io.workerpool} is API; the rest is
+ * internal and not exported.
+ *
+ * <p>On a module path, a master launched with {@code -m} re-launches its workers with {@code -m} too; give the
+ * library native access there with {@code --enable-native-access=io.workerpool} (workers get it anyway).
+ */
+module io.workerpool {
+    // Worker.logger() hands out an org.slf4j.Logger.
+    requires transitive org.slf4j;
+    // sun.misc.Signal, for the master's and the workers' signal handlers. A module must say so: with -m,
+    // the launcher resolves only what the main module needs, and jdk.unsupported would be missing.
+    requires jdk.unsupported;
+    // Workers forward java.util.logging records to the master.
+    requires java.logging;
+
+    exports io.workerpool;
+    // Workers run with -Dslf4j.provider=io.workerpool.internal.worker.logging.ForwardingServiceProvider:
+    // SLF4J instantiates it by name.
+    exports io.workerpool.internal.worker.logging to org.slf4j;
+}
