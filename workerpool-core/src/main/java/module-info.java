@@ -13,6 +13,8 @@ module io.workerpool {
     requires jdk.unsupported;
     // Workers forward java.util.logging records to the master.
     requires java.logging;
+    // SO_PEERCRED on the control socket: only the master's user may manage the pool.
+    requires jdk.net;
 
     exports io.workerpool;
     // Workers run with -Dslf4j.provider=io.workerpool.internal.worker.logging.ForwardingServiceProvider:
