@@ -155,7 +155,10 @@ final class Arbiter {
             LOG.info("{} stopped ({}) after {}", jvm, how, uptime);
             return;
         }
-        boolean quick = uptimeNanos < RestartPolicy.STABLE_UPTIME.toNanos();
+        // Counted from its "started" report, not its spawn: on a loaded machine a JVM may take more than a
+        // second to boot, and a worker that dies right after starting must still count as a crash loop.
+        long runningNanos = jvm.startedNanos == 0 ? 0 : System.nanoTime() - jvm.startedNanos;
+        boolean quick = runningNanos < RestartPolicy.STABLE_UPTIME.toNanos();
         slot.quickExitsInARow = quick ? slot.quickExitsInARow + 1 : 0;
         slot.bootErrorsInARow = e.status() == ExitCodes.BOOT_ERROR ? slot.bootErrorsInARow + 1 : 0;
         if (slot.bootErrorsInARow >= RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW) {
@@ -172,7 +175,7 @@ final class Arbiter {
             LOG.warn("{} exited ({}) after {}{}; restarting", jvm, how, uptime, cause);
             slot.active = spawn(slot.id);
         } else {
-            LOG.warn("{} exited ({}) after {}{}; it died within {} ms of its start {} time(s) in a row, restarting in"
+            LOG.warn("{} exited ({}) after {}{}; it died within {} ms of starting {} time(s) in a row, restarting in"
                     + " {} ms", jvm, how, uptime, cause, RestartPolicy.STABLE_UPTIME.toMillis(),
                     slot.quickExitsInARow, delay.toMillis());
             scheduleRestart(slot, delay);

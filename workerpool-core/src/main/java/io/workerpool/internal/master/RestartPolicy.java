@@ -4,8 +4,8 @@ import io.workerpool.internal.wire.ExitCodes;
 import java.time.Duration;
 
 /**
- * How long to wait before replacing a worker that exited. A worker that lived for at least
- * {@link #STABLE_UPTIME} is replaced at once; one that keeps dying sooner is replaced with exponential
+ * How long to wait before replacing a worker that exited. A worker that ran for at least
+ * {@link #STABLE_UPTIME} after it reported started is replaced at once; one that keeps dying sooner is replaced with exponential
  * backoff, so a crash loop can't burn the machine. A boot error (the worker could not even be built) is a
  * configuration error, not a crash: its backoff starts higher.
  */
