@@ -45,6 +45,8 @@ final class WorkerSpawner {
         // Workers forward log records to the master instead of printing them: pick our SLF4J provider
         // over whatever backend the class path has.
         options.add("-Dslf4j.provider=" + FORWARDING_PROVIDER);
+        // ...without SLF4J announcing on every worker's stderr that it did as told.
+        options.add("-Dslf4j.internal.verbosity=WARN");
         options.addAll(config.workerJvmOptions());
         this.baseCommandOptions = List.copyOf(options);
     }
