@@ -33,6 +33,8 @@ final class Arbiter {
     private final Timer timer;
     private final Map<Integer, WorkerSlot> slots = new LinkedHashMap<>();
     private final RollingReload reload;
+    private final PoolObserver observer;
+    private boolean readyAnnounced;
     private PoolState state = PoolState.STARTING;
     private long generations;
     private boolean stopEscalated;
@@ -46,14 +48,15 @@ final class Arbiter {
     }
 
     Arbiter(PoolConfig config, WorkerSpawner spawner, ControlServer controlServer, Consumer<PoolEvent> events,
-            Timer timer) {
+            Timer timer, PoolObserver observer) {
+        this.observer = observer;
         this.config = config;
         this.spawner = spawner;
         this.controlServer = controlServer;
         this.events = events;
         this.timer = timer;
         this.stopTimeout = config.stopTimeout();
-        this.reload = new RollingReload(this);
+        this.reload = new RollingReload(this, observer);
     }
 
     PoolState state() {
@@ -130,6 +133,7 @@ final class Arbiter {
         long uptimeNanos = System.nanoTime() - jvm.spawnedNanos;
         String uptime = formatMillis(uptimeNanos / 1_000_000);
         String how = ExitCodes.describe(e.status());
+        observer.workerExited(jvm.id, jvm.pid(), e.status(), jvm.state == SlotState.STOPPING);
         if (jvm == slot.successor) {
             slot.successor = null;
             LOG.error("{} exited ({}) after {} before it was ready; {} keeps serving", jvm, how, uptime, slot);
@@ -254,8 +258,11 @@ final class Arbiter {
                 if (jvm.state == SlotState.STARTING) {
                     jvm.state = SlotState.RUNNING;
                 }
-                LOG.info("{} started in {} ms", jvm, (jvm.startedNanos - jvm.spawnedNanos) / 1_000_000);
+                long startMillis = (jvm.startedNanos - jvm.spawnedNanos) / 1_000_000;
+                LOG.info("{} started in {} ms", jvm, startMillis);
+                observer.workerStarted(jvm.id, jvm.pid(), startMillis);
                 WorkerSlot slot = slots.get(jvm.id);
+                announceReadyOnce();
                 if (jvm == slot.successor) {
                     reload.successorReady(slot);
                 }
@@ -264,6 +271,16 @@ final class Arbiter {
             // itself is restarted when it exits.
             case Message.Stopping ignored -> LOG.debug("{}: main() ended, running its shutdown callbacks", jvm);
             default -> LOG.debug("{}: unexpected {}", jvm, e.message());
+        }
+    }
+
+    private void announceReadyOnce() {
+        if (!readyAnnounced && state == PoolState.RUNNING
+                && slots.values().stream().allMatch(s -> s.state() == SlotState.RUNNING)) {
+            readyAnnounced = true;
+            LOG.info("pool ready: {} workers running", slots.size());
+            observer.poolReady(slots.size());
+            observer.status(slots.size() + " workers running");
         }
     }
 
@@ -296,6 +313,7 @@ final class Arbiter {
                             + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
                             silence / 1_000_000, config.workerTimeout().toMillis());
                     jvm.killPending = true;
+                    observer.workerKilledAsStale(jvm.id, jvm.pid());
                     Signals.send(jvm.pid(), Signals.SIGQUIT);
                     timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
                 }
@@ -326,6 +344,7 @@ final class Arbiter {
             case STARTING, RUNNING -> {
                 state = PoolState.STOPPING;
                 stopTimeout = timeout;
+                observer.poolStopping(cause);
                 reload.abort("the pool is stopping");
                 LOG.info("pool stopping ({}): {} workers, stopTimeout {} ms", cause,
                         interrupt ? "interrupting" : "stopping", timeout.toMillis());

@@ -40,6 +40,7 @@ public final class Pool {
     private volatile Arbiter arbiter;
     private volatile Thread loopThread;
     private ScheduledThreadPoolExecutor timer;
+    private final List<PoolObserver> observers = new CopyOnWriteArrayList<>();
 
     public Pool(PoolConfig config) {
         this.config = config;
@@ -52,6 +53,11 @@ public final class Pool {
 
     public void onShutdown(Callback cb) {
         shutdownCallbacks.add(cb);
+    }
+
+    /** Integrations (systemd, metrics) that follow the pool; add before {@link #run()}. */
+    public void addObserver(PoolObserver observer) {
+        observers.add(observer);
     }
 
     // ---- API calls from any thread ----
@@ -200,7 +206,8 @@ public final class Pool {
             WorkerSpawner spawner = new WorkerSpawner(config, startup.controlServer().socketPath(),
                     startup.handoffSocket());
             runCallbacks("master onStart", startCallbacks, true);
-            arbiter = new Arbiter(config, spawner, startup.controlServer(), events::add, this::schedule);
+            arbiter = new Arbiter(config, spawner, startup.controlServer(), events::add, this::schedule,
+                    Observers.of(observers));
             if (config.controlSocket() != null) {
                 startup.openControlSocket(this);
             }

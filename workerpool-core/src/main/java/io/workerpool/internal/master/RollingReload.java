@@ -16,6 +16,7 @@ final class RollingReload {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
 
     private final Arbiter arbiter;
+    private final PoolObserver observer;
     private final Deque<Integer> pending = new ArrayDeque<>();
     private boolean running;
     private String cause;
@@ -23,8 +24,9 @@ final class RollingReload {
     private int replaced;
     private String lastResult = "no reload yet";
 
-    RollingReload(Arbiter arbiter) {
+    RollingReload(Arbiter arbiter, PoolObserver observer) {
         this.arbiter = arbiter;
+        this.observer = observer;
     }
 
     void start(String cause, List<Integer> ids) {
@@ -39,6 +41,7 @@ final class RollingReload {
         replaced = 0;
         pending.clear();
         pending.addAll(ids);
+        observer.reloadStarted(cause);
         LOG.info("reload ({}): replacing {} worker(s) one at a time, each new one ready before the old one stops",
                 cause, ids.size());
         next();
@@ -59,6 +62,7 @@ final class RollingReload {
         lastResult = "completed (" + cause + "): " + replaced + " worker(s) replaced in " + millis + " ms";
         LOG.info("reload {}", lastResult);
         running = false;
+        observer.reloadFinished(lastResult);
     }
 
     /** The successor reported ready: now, and only now, the old JVM is asked to stop. */
@@ -88,6 +92,7 @@ final class RollingReload {
             pending.clear();
             lastResult = "aborted (" + cause + "): " + why;
             LOG.warn("reload {}", lastResult);
+            observer.reloadFinished(lastResult);
         }
     }
 
@@ -96,6 +101,7 @@ final class RollingReload {
         pending.clear();
         lastResult = "failed (" + cause + "): " + why + "; the old workers keep serving";
         LOG.error("reload {}", lastResult);
+        observer.reloadFinished(lastResult);
     }
 
     boolean isRunning() {

@@ -1,0 +1,51 @@
+package io.workerpool.internal.master;
+
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Fans pool news out to every observer; one that throws is logged and does not stop the others or the pool. */
+final class Observers implements PoolObserver {
+    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
+
+    private final List<PoolObserver> observers;
+
+    private Observers(List<PoolObserver> observers) {
+        this.observers = List.copyOf(observers);
+    }
+
+    static PoolObserver of(List<PoolObserver> observers) {
+        return new Observers(observers);
+    }
+
+    private void each(Consumer<PoolObserver> call) {
+        for (PoolObserver observer : observers) {
+            try {
+                call.accept(observer);
+            } catch (RuntimeException e) {
+                LOG.warn("pool observer {} failed: {}", observer, e.toString());
+            }
+        }
+    }
+
+    @Override public void poolReady(int workers) { each(o -> o.poolReady(workers)); }
+
+    @Override public void workerStarted(int id, long pid, long startMillis) {
+        each(o -> o.workerStarted(id, pid, startMillis));
+    }
+
+    @Override public void workerExited(int id, long pid, int status, boolean expected) {
+        each(o -> o.workerExited(id, pid, status, expected));
+    }
+
+    @Override public void workerKilledAsStale(int id, long pid) { each(o -> o.workerKilledAsStale(id, pid)); }
+
+    @Override public void reloadStarted(String cause) { each(o -> o.reloadStarted(cause)); }
+
+    @Override public void reloadFinished(String result) { each(o -> o.reloadFinished(result)); }
+
+    @Override public void poolStopping(String cause) { each(o -> o.poolStopping(cause)); }
+
+    @Override public void status(String line) { each(o -> o.status(line)); }
+}
