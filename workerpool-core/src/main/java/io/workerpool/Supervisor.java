@@ -202,6 +202,8 @@ public final class Supervisor {
         private boolean controlSocketSet;
         private boolean daemonize;
         private final List<String> workerJvmOptions = new ArrayList<>();
+        private Duration maxWorkerAge;
+        private long maxWorkerRssBytes;
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;
@@ -285,6 +287,25 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * Recycling: a worker older than this is replaced gracefully, the way a reload replaces it (the new JVM
+         * ready before the old one stops), with up to 10% random jitter so workers don't all go at once.
+         * Default: never.
+         */
+        public Builder maxWorkerAge(Duration age) {
+            this.maxWorkerAge = age;
+            return this;
+        }
+
+        /**
+         * Recycling: a worker whose resident memory (RSS) passes this many bytes is replaced gracefully, as
+         * PM2's max_memory_restart. Checked every {@code checkInterval}. Default: never (0).
+         */
+        public Builder maxWorkerRss(long bytes) {
+            this.maxWorkerRssBytes = bytes;
+            return this;
+        }
+
         /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
         public Builder workerJvmOptions(String... options) {
             Objects.requireNonNull(options, "workerJvmOptions must not be null");
@@ -315,6 +336,13 @@ public final class Supervisor {
                 throw new IllegalArgumentException("daemonize(true) needs pidFile(path): it is how you find and stop"
                         + " the daemon");
             }
+            if (maxWorkerAge != null && (maxWorkerAge.isNegative() || maxWorkerAge.isZero())) {
+                throw new IllegalArgumentException("maxWorkerAge must be a positive duration, got " + maxWorkerAge);
+            }
+            if (maxWorkerRssBytes < 0) {
+                throw new IllegalArgumentException("maxWorkerRss must be >= 0 bytes (0: no limit), got "
+                        + maxWorkerRssBytes);
+            }
             for (String option : workerJvmOptions) {
                 if (option == null || option.isBlank()) {
                     throw new IllegalArgumentException("workerJvmOptions must not contain null or blank options, got "
@@ -324,7 +352,7 @@ public final class Supervisor {
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, listenBacklog, absolute(pidFile),
                     absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
-                    workerJvmOptions);
+                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes);
             return new Supervisor(factory, config);
         }
 

@@ -14,6 +14,8 @@ import java.util.List;
  * @param listen address the master binds and shares, or null for none
  * @param pidFile locked pidfile, or null for none
  * @param controlSocket the management socket, or null for none (by default beside the pidfile)
+ * @param maxWorkerAge recycle a worker older than this (plus up to 10% jitter), or null for never
+ * @param maxWorkerRssBytes recycle a worker whose resident memory passes this, or 0 for never
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -27,7 +29,9 @@ public record PoolConfig(
         Path pidFile,
         Path controlSocket,
         boolean daemonize,
-        List<String> workerJvmOptions) {
+        List<String> workerJvmOptions,
+        java.time.Duration maxWorkerAge,
+        long maxWorkerRssBytes) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);

@@ -98,4 +98,28 @@ class OperationSignalsTest {
             assertThat(pool.log()).contains("SIGUSR1: 2 worker(s) reopen stdout " + out + " and stderr " + err);
         }
     }
+
+    @Test
+    void recyclesAWorkerPastMaxWorkerAgeReadyBeforeTheOldOneStops() throws Exception {
+        try (PoolProcess pool = PoolProcess.in(dir).with("workers", 1).with("maxWorkerAgeMs", 2000).start()) {
+            pool.awaitEvents("worker-main 0 \\d+", 1, START);
+            long old = pool.workerPid(0);
+            pool.awaitEvents("worker-main 0 \\d+", 2, START);
+            long fresh = pool.workerPid(0);
+            pool.awaitEvent("worker-shutdown 0 " + old);
+            List<String> events = pool.events();
+            assertThat(events.indexOf("worker-start 0 " + fresh)).isLessThan(events.indexOf("worker-shutdown 0 " + old));
+            assertThat(pool.log()).containsPattern("recycling it \\(recycle #1 of this id\\): age \\d+ ms passed"
+                    + " maxWorkerAge 2000 ms");
+        }
+    }
+
+    @Test
+    void recyclesAWorkerWhoseRssPassesMaxWorkerRss() throws Exception {
+        try (PoolProcess pool = PoolProcess.in(dir).with("workers", 1).with("maxWorkerRssMb", 1).start()) {
+            pool.awaitEvents("worker-main 0 \\d+", 2, START);
+            assertThat(pool.log()).containsPattern("recycling it \\(recycle #1 of this id\\): RSS \\d+ MB passed"
+                    + " maxWorkerRss 1 MB");
+        }
+    }
 }

@@ -44,6 +44,12 @@ public final class TestPool {
         if (System.getProperty("pidfile") != null) {
             builder.pidFile(Path.of(System.getProperty("pidfile")));
         }
+        if (System.getProperty("maxWorkerAgeMs") != null) {
+            builder.maxWorkerAge(Duration.ofMillis(Long.getLong("maxWorkerAgeMs")));
+        }
+        if (System.getProperty("maxWorkerRssMb") != null) {
+            builder.maxWorkerRss(Long.getLong("maxWorkerRssMb") * 1024 * 1024);
+        }
         if (Boolean.getBoolean("daemon")) {
             builder.daemonize(true);
         }

@@ -87,7 +87,10 @@ final class Arbiter {
             case PoolEvent.WorkerDisconnected e -> onDisconnected(e);
             case PoolEvent.RestartDue e -> onRestartDue(e);
             case PoolEvent.KillDue e -> onKillDue(e);
-            case PoolEvent.Tick ignored -> killSilentWorkers();
+            case PoolEvent.Tick ignored -> {
+                killSilentWorkers();
+                recycleOldOrLargeWorkers();
+            }
             case PoolEvent.StopRequested e -> requestPoolStop(e.interrupt(), e.cause(), stopTimeout);
             case PoolEvent.StopDeadline ignored -> onStopDeadline();
             case PoolEvent.OperationSignal e -> onOperationSignal(e.name());
@@ -317,6 +320,46 @@ final class Arbiter {
                     Signals.send(jvm.pid(), Signals.SIGQUIT);
                     timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
                 }
+            }
+        }
+    }
+
+    /**
+     * Recycling (maxWorkerAge, maxWorkerRss): one worker at a time, through the reload's readiness-gated path,
+     * and only while no reload runs.
+     */
+    private void recycleOldOrLargeWorkers() {
+        if (state != PoolState.RUNNING || reload.isRunning()
+                || config.maxWorkerAge() == null && config.maxWorkerRssBytes() == 0) {
+            return;
+        }
+        long now = System.nanoTime();
+        for (WorkerSlot slot : slots.values()) {
+            WorkerJvm jvm = slot.active;
+            if (jvm == null || jvm.state != SlotState.RUNNING || slot.successor != null || slot.removal != null) {
+                continue;
+            }
+            String cause = null;
+            if (config.maxWorkerAge() != null) {
+                long limit = (long) (config.maxWorkerAge().toNanos() * (1 + jvm.ageJitter));
+                if (now - jvm.spawnedNanos > limit) {
+                    cause = "age " + formatMillis((now - jvm.spawnedNanos) / 1_000_000) + " passed maxWorkerAge "
+                            + formatMillis(config.maxWorkerAge().toMillis()) + " (+" + Math.round(jvm.ageJitter * 100)
+                            + "% jitter)";
+                }
+            }
+            if (cause == null && config.maxWorkerRssBytes() > 0) {
+                long rss = ProcStatus.rssBytes(jvm.pid());
+                if (rss > config.maxWorkerRssBytes()) {
+                    cause = "RSS " + rss / (1024 * 1024) + " MB passed maxWorkerRss "
+                            + config.maxWorkerRssBytes() / (1024 * 1024) + " MB";
+                }
+            }
+            if (cause != null) {
+                slot.recycles++;
+                LOG.info("{}: recycling it (recycle #{} of this id): {}", jvm, slot.recycles, cause);
+                reload.start("recycle of worker " + slot.id + ": " + cause, List.of(slot.id));
+                return;
             }
         }
     }

@@ -10,6 +10,8 @@ final class WorkerJvm {
     final long generation;
     final Process process;
     final long spawnedNanos = System.nanoTime();
+    /** Recycling jitter: this JVM's share (0..10%) added to maxWorkerAge, so workers don't all recycle together. */
+    final double ageJitter = java.util.concurrent.ThreadLocalRandom.current().nextDouble(0, 0.1);
     SlotState state = SlotState.STARTING;
     long startedNanos;
     ControlConnection connection;

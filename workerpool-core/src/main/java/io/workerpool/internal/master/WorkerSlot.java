@@ -18,6 +18,7 @@ final class WorkerSlot {
     /** Given up on after repeated boot errors: not restarted until the pool is. */
     boolean failed;
     int restarts;
+    int recycles;
     Integer lastExitStatus;
     String lastExit = "";
     /** Set by removeWorker: the slot leaves the pool when its JVM exits, and this completes. */
