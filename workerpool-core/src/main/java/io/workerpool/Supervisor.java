@@ -204,6 +204,7 @@ public final class Supervisor {
         private final List<String> workerJvmOptions = new ArrayList<>();
         private Duration maxWorkerAge;
         private long maxWorkerRssBytes;
+        private int spares;
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;
@@ -306,6 +307,17 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * Hot spares: keep this many worker JVMs started and warmed (classes loaded, shared socket received,
+         * factory not called yet) waiting for an id. When a worker exits, a spare takes its id at once and runs
+         * {@code create(id)}, onStart and main, which skips a JVM start; a new spare starts in the background.
+         * Each spare costs a JVM's memory. Default 0.
+         */
+        public Builder spares(int count) {
+            this.spares = count;
+            return this;
+        }
+
         /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
         public Builder workerJvmOptions(String... options) {
             Objects.requireNonNull(options, "workerJvmOptions must not be null");
@@ -339,6 +351,9 @@ public final class Supervisor {
             if (maxWorkerAge != null && (maxWorkerAge.isNegative() || maxWorkerAge.isZero())) {
                 throw new IllegalArgumentException("maxWorkerAge must be a positive duration, got " + maxWorkerAge);
             }
+            if (spares < 0) {
+                throw new IllegalArgumentException("spares must be >= 0, got " + spares);
+            }
             if (maxWorkerRssBytes < 0) {
                 throw new IllegalArgumentException("maxWorkerRss must be >= 0 bytes (0: no limit), got "
                         + maxWorkerRssBytes);
@@ -352,7 +367,7 @@ public final class Supervisor {
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, listenBacklog, absolute(pidFile),
                     absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
-                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes);
+                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares);
             return new Supervisor(factory, config);
         }
 

@@ -16,6 +16,7 @@ import java.util.List;
  * @param controlSocket the management socket, or null for none (by default beside the pidfile)
  * @param maxWorkerAge recycle a worker older than this (plus up to 10% jitter), or null for never
  * @param maxWorkerRssBytes recycle a worker whose resident memory passes this, or 0 for never
+ * @param spares how many hot spare JVMs to keep warm, waiting for an id
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -31,7 +32,8 @@ public record PoolConfig(
         boolean daemonize,
         List<String> workerJvmOptions,
         java.time.Duration maxWorkerAge,
-        long maxWorkerRssBytes) {
+        long maxWorkerRssBytes,
+        int spares) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);

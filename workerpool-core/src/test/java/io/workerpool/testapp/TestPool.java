@@ -50,6 +50,7 @@ public final class TestPool {
         if (System.getProperty("maxWorkerRssMb") != null) {
             builder.maxWorkerRss(Long.getLong("maxWorkerRssMb") * 1024 * 1024);
         }
+        builder.spares(Integer.getInteger("spares", 0));
         if (Boolean.getBoolean("daemon")) {
             builder.daemonize(true);
         }

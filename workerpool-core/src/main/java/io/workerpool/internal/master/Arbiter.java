@@ -32,6 +32,9 @@ final class Arbiter {
     private final Consumer<PoolEvent> events;
     private final Timer timer;
     private final Map<Integer, WorkerSlot> slots = new LinkedHashMap<>();
+    /** Every JVM alive now (active, successor, spare), by generation: events find their JVM here. */
+    private final Map<Long, WorkerJvm> live = new java.util.HashMap<>();
+    private final HotSpares spares;
     private final RollingReload reload;
     private final PoolObserver observer;
     private boolean readyAnnounced;
@@ -57,6 +60,7 @@ final class Arbiter {
         this.timer = timer;
         this.stopTimeout = config.stopTimeout();
         this.reload = new RollingReload(this, observer);
+        this.spares = new HotSpares(config.spares(), this::spawn);
     }
 
     PoolState state() {
@@ -77,6 +81,7 @@ final class Arbiter {
         if (state == PoolState.STARTING) {
             state = PoolState.RUNNING;
         }
+        spares.fill();
     }
 
     void handle(PoolEvent event) {
@@ -90,13 +95,16 @@ final class Arbiter {
             case PoolEvent.Tick ignored -> {
                 killSilentWorkers();
                 recycleOldOrLargeWorkers();
+                if (state == PoolState.RUNNING) {
+                    spares.fill();
+                }
             }
             case PoolEvent.StopRequested e -> requestPoolStop(e.interrupt(), e.cause(), stopTimeout);
             case PoolEvent.StopDeadline ignored -> onStopDeadline();
             case PoolEvent.OperationSignal e -> onOperationSignal(e.name());
             case PoolEvent.Call call -> call.action().run();
         }
-        if (state == PoolState.STOPPING && slots.values().stream().noneMatch(WorkerSlot::hasProcess)) {
+        if (state == PoolState.STOPPING && live.isEmpty()) {
             state = PoolState.STOPPED;
         }
     }
@@ -110,6 +118,7 @@ final class Arbiter {
         controlServer.admit(id, generation, secret);
         try {
             WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret));
+            live.put(generation, jvm);
             jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
                     p.exitValue())));
             LOG.debug("{}: spawned", jvm);
@@ -117,6 +126,10 @@ final class Arbiter {
         } catch (IOException e) {
             controlServer.revoke(id, generation);
             WorkerSlot slot = slots.get(id);
+            if (slot == null) {
+                LOG.error("hot spare: cannot start a JVM ({}); command: {}", e.getMessage(), spawner.command());
+                return null;
+            }
             Duration delay = RestartPolicy.delay(++slot.quickExitsInARow, ExitCodes.BOOT_ERROR);
             LOG.error("worker {}: cannot start a JVM ({}); command: {}; retrying in {} ms", id, e.getMessage(),
                     spawner.command(), delay.toMillis());
@@ -126,16 +139,23 @@ final class Arbiter {
     }
 
     private void onExited(PoolEvent.WorkerExited e) {
-        WorkerSlot slot = slots.get(e.workerId());
-        WorkerJvm jvm = slot == null ? null : slot.jvm(e.generation());
+        WorkerJvm jvm = live.remove(e.generation());
         if (jvm == null) {
             return;
         }
         controlServer.revoke(jvm.id, jvm.generation);
         jvm.closeConnection();
+        String how = ExitCodes.describe(e.status());
+        if (jvm.spare) {
+            spares.exited(jvm, how);
+            return;
+        }
+        WorkerSlot slot = slots.get(jvm.id);
+        if (slot == null || slot.jvm(jvm.generation) == null) {
+            return;
+        }
         long uptimeNanos = System.nanoTime() - jvm.spawnedNanos;
         String uptime = formatMillis(uptimeNanos / 1_000_000);
-        String how = ExitCodes.describe(e.status());
         observer.workerExited(jvm.id, jvm.pid(), e.status(), jvm.state == SlotState.STOPPING);
         if (jvm == slot.successor) {
             slot.successor = null;
@@ -179,8 +199,14 @@ final class Arbiter {
             cause += StderrTail.describe(config.stderr());
         }
         if (delay.isZero()) {
-            LOG.warn("{} exited ({}) after {}{}; restarting", jvm, how, uptime, cause);
-            slot.active = spawn(slot.id);
+            WorkerJvm spare = spares.takeReady();
+            if (spare != null) {
+                LOG.warn("{} exited ({}) after {}{}; {} takes over", jvm, how, uptime, cause, spare);
+                promote(spare, slot);
+            } else {
+                LOG.warn("{} exited ({}) after {}{}; restarting", jvm, how, uptime, cause);
+                slot.active = spawn(slot.id);
+            }
         } else {
             LOG.warn("{} exited ({}) after {}{}; it died within {} ms of starting {} time(s) in a row, restarting in"
                     + " {} ms", jvm, how, uptime, cause, RestartPolicy.STABLE_UPTIME.toMillis(),
@@ -206,6 +232,17 @@ final class Arbiter {
     /** Why the pool stopped by itself, or null when it was asked to. */
     String haltReason() {
         return haltReason;
+    }
+
+    /** A hot spare becomes this slot's worker: it runs the factory, onStart and main() from now on. */
+    private void promote(WorkerJvm spare, WorkerSlot slot) {
+        spare.id = slot.id;
+        spare.spare = false;
+        spare.state = SlotState.STARTING;
+        spare.connection.promoteTo(slot.id);
+        slot.active = spare;
+        send(spare, new Message.Assign(slot.id));
+        spares.fill();
     }
 
     private static String causeOf(int status) {
@@ -234,8 +271,7 @@ final class Arbiter {
     // ---- what workers say ----
 
     private WorkerJvm jvmOf(int id, long generation) {
-        WorkerSlot slot = slots.get(id);
-        return slot == null ? null : slot.jvm(generation);
+        return live.get(generation);
     }
 
     private void onConnected(PoolEvent.WorkerConnected e) {
@@ -305,9 +341,9 @@ final class Arbiter {
     private void killSilentWorkers() {
         long now = System.nanoTime();
         long timeoutNanos = config.workerTimeout().toNanos();
-        for (WorkerSlot slot : slots.values()) {
-            for (WorkerJvm jvm : new WorkerJvm[] {slot.active, slot.successor}) {
-                if (jvm == null || jvm.killPending || jvm.state == SlotState.STOPPING) {
+        for (WorkerJvm jvm : List.copyOf(live.values())) {
+            {
+                if (jvm.killPending || jvm.state == SlotState.STOPPING) {
                     continue;
                 }
                 long silence = jvm.silenceNanos(now);
@@ -391,14 +427,8 @@ final class Arbiter {
                 reload.abort("the pool is stopping");
                 LOG.info("pool stopping ({}): {} workers, stopTimeout {} ms", cause,
                         interrupt ? "interrupting" : "stopping", timeout.toMillis());
-                for (WorkerSlot slot : slots.values()) {
-                    slot.restartToken++;
-                    for (WorkerJvm jvm : new WorkerJvm[] {slot.active, slot.successor}) {
-                        if (jvm != null) {
-                            requestStop(jvm, interrupt);
-                        }
-                    }
-                }
+                slots.values().forEach(slot -> slot.restartToken++);
+                eachJvm(jvm -> requestStop(jvm, interrupt));
                 timer.schedule(timeout, new PoolEvent.StopDeadline());
             }
             case STOPPING -> {
@@ -422,14 +452,7 @@ final class Arbiter {
     }
 
     private void eachJvm(Consumer<WorkerJvm> action) {
-        for (WorkerSlot slot : List.copyOf(slots.values())) {
-            if (slot.active != null) {
-                action.accept(slot.active);
-            }
-            if (slot.successor != null) {
-                action.accept(slot.successor);
-            }
-        }
+        List.copyOf(live.values()).forEach(action);
     }
 
     /** Asks one JVM to stop gracefully; it is SIGKILLed if it is still there after stopTimeout. */
@@ -627,6 +650,10 @@ final class Arbiter {
                     jvm == null ? Duration.ZERO : Duration.ofNanos(now - jvm.spawnedNanos), slot.restarts,
                     slot.lastExit, jvm == null ? Duration.ZERO : Duration.ofNanos(jvm.silenceNanos(now)),
                     jvm == null ? -1 : ProcStatus.rssBytes(jvm.pid())));
+        }
+        for (WorkerJvm spare : spares.all()) {
+            result.add(new WorkerStatus(spare.id, spare.pid(), "SPARE", Duration.ofNanos(now - spare.spawnedNanos), 0,
+                    "", Duration.ofNanos(spare.silenceNanos(now)), ProcStatus.rssBytes(spare.pid())));
         }
         return result;
     }

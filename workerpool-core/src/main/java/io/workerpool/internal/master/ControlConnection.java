@@ -6,7 +6,8 @@ import java.io.IOException;
 
 /** The master's end of one worker's control channel, after the worker proved who it is. */
 final class ControlConnection {
-    private final int workerId;
+    /** Changes once, when a hot spare is promoted: its log records are replayed under its new id. */
+    private volatile int workerId;
     private final long generation;
     private final long pid;
     private final FrameChannel channel;
@@ -21,6 +22,10 @@ final class ControlConnection {
 
     int workerId() {
         return workerId;
+    }
+
+    void promoteTo(int id) {
+        workerId = id;
     }
 
     long generation() {

@@ -6,7 +6,10 @@ package io.workerpool.internal.master;
  * later JVMs of the same worker id.
  */
 final class WorkerJvm {
-    final int id;
+    /** The worker id it serves; a hot spare has a negative placeholder until it is promoted. */
+    int id;
+    /** A hot spare: started and warmed, waiting to be given an id; it has not run the factory yet. */
+    boolean spare;
     final long generation;
     final Process process;
     final long spawnedNanos = System.nanoTime();
@@ -20,6 +23,7 @@ final class WorkerJvm {
 
     WorkerJvm(int id, long generation, Process process) {
         this.id = id;
+        this.spare = id < 0;
         this.generation = generation;
         this.process = process;
     }
@@ -47,6 +51,7 @@ final class WorkerJvm {
     /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
     @Override
     public String toString() {
-        return "worker " + id + " [" + state + "] (pid " + process.pid() + ")";
+        return (spare ? "hot spare " + -id + " [SPARE]" : "worker " + id + " [" + state + "]") + " (pid "
+                + process.pid() + ")";
     }
 }

@@ -130,6 +130,17 @@ public sealed interface Message {
         }
     }
 
+    /** To a hot spare: you are now worker {@code workerId}; create it with the factory and run it. */
+    record Assign(int workerId) implements Message {
+        public static final byte TYPE = 24;
+
+        @Override public byte type() { return TYPE; }
+
+        @Override public void writePayload(WireOutput out) {
+            out.writeInt(workerId);
+        }
+    }
+
     /** Interrupt the main thread once, then stop gracefully. */
     record Interrupt() implements Message {
         public static final byte TYPE = 21;
@@ -162,6 +173,7 @@ public sealed interface Message {
                 yield new LevelReply(levels);
             }
             case ReopenOutput.TYPE -> new ReopenOutput(in.readString(), in.readString());
+            case Assign.TYPE -> new Assign(in.readInt());
             case Stop.TYPE -> new Stop();
             case Interrupt.TYPE -> new Interrupt();
             default -> throw new ProtocolException("unknown message type " + type);

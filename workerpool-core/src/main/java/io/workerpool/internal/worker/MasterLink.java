@@ -27,6 +27,8 @@ final class MasterLink implements LogSink {
     private final FrameChannel channel;
     private final StopRequests stopRequests;
     private volatile boolean closing;
+    /** A hot spare's id, once the master gives it one; -1 when it is stopped first. */
+    private final java.util.concurrent.CompletableFuture<Integer> assignment = new java.util.concurrent.CompletableFuture<>();
 
     private MasterLink(WorkerEnvironment.Settings settings, long pid, FrameChannel channel, StopRequests stopRequests) {
         this.settings = settings;
@@ -72,7 +74,11 @@ final class MasterLink implements LogSink {
         try {
             while (true) {
                 switch (channel.receive()) {
-                    case Message.Stop ignored -> stopRequests.requestStop();
+                    case Message.Stop ignored -> {
+                        stopRequests.requestStop();
+                        assignment.complete(-1);
+                    }
+                    case Message.Assign assign -> assignment.complete(assign.workerId());
                     case Message.Interrupt ignored -> stopRequests.requestInterrupt();
                     case Message.LevelReply reply -> LogForwarding.applyLevels(reply.levels());
                     case Message.ReopenOutput reopen -> OutputFiles.reopen(reopen.stdout(), reopen.stderr());
@@ -139,6 +145,12 @@ final class MasterLink implements LogSink {
     @Override
     public void queryLevels(List<String> loggerNames) throws IOException {
         channel.send(new Message.LevelQuery(loggerNames));
+    }
+
+    /** In a hot spare: waits for the master to give this JVM a worker id; -1 when it is stopped instead. */
+    int awaitAssignment() {
+        stopRequests.onStop(() -> assignment.complete(-1));
+        return assignment.join();
     }
 
     void close() {

@@ -13,12 +13,25 @@ final class StopRequests {
     private boolean interruptRequested;
     private boolean interruptDelivered;
     private Worker worker;
+    private Runnable stopListener;
     private Thread mainThread;
     private java.util.function.Consumer<Runnable> interruptGate = Runnable::run;
 
     /** Interrupts go through the gate: the control channel's, so none lands on a thread that is sending. */
     synchronized void gateInterruptsThrough(java.util.function.Consumer<Runnable> gate) {
         this.interruptGate = gate;
+    }
+
+    /** Runs {@code action} on a stop request (at once if one came already): how a waiting spare wakes up. */
+    void onStop(Runnable action) {
+        boolean now;
+        synchronized (this) {
+            now = stopRequested;
+            stopListener = action;
+        }
+        if (now) {
+            action.run();
+        }
     }
 
     synchronized void attach(Worker worker) {
@@ -30,9 +43,14 @@ final class StopRequests {
 
     void requestStop() {
         Worker target;
+        Runnable listener;
         synchronized (this) {
             stopRequested = true;
             target = worker;
+            listener = stopListener;
+        }
+        if (listener != null) {
+            listener.run();
         }
         if (target != null) {
             target.stop(); // outside the lock: stop listeners are user-visible code paths

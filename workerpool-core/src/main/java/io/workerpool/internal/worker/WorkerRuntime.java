@@ -72,14 +72,22 @@ public final class WorkerRuntime {
             }
         }
 
+        int id = settings.workerId();
+        if (id < 0) {
+            // A hot spare: warmed up to here; the factory and the worker's callbacks wait for an id.
+            id = link.awaitAssignment();
+            if (id < 0) {
+                return exit(ExitCodes.OK);
+            }
+        }
         Worker worker;
         try {
-            worker = factory.create(settings.workerId());
+            worker = factory.create(id);
             if (worker == null) {
-                throw new IllegalStateException("the WorkerFactory returned null for id " + settings.workerId());
+                throw new IllegalStateException("the WorkerFactory returned null for id " + id);
             }
         } catch (Throwable t) {
-            LOG.error("worker {} could not be created by its WorkerFactory: {}", settings.workerId(), t.toString(), t);
+            LOG.error("worker {} could not be created by its WorkerFactory: {}", id, t.toString(), t);
             return exit(ExitCodes.BOOT_ERROR);
         }
         WorkerAccess access = WorkerAccess.get();
