@@ -18,7 +18,7 @@ class HeartbeatAndPidFileTest {
     @Test
     void killsAndReplacesAStoppedWorkerAfterWorkerTimeout() throws Exception {
         Path err = dir.resolve("err.txt");
-        try (PoolProcess pool = PoolProcess.in(dir).with("workerTimeoutMs", 1500).with("checkIntervalMs", 100)
+        try (PoolProcess pool = PoolProcess.in(dir).with("workerTimeoutMs", 3000).with("checkIntervalMs", 100)
                 .with("stderr", err).start()) {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
             long frozen = pool.workerPid(0);
@@ -32,7 +32,7 @@ class HeartbeatAndPidFileTest {
             assertThat(pool.workerPid(1)).isEqualTo(healthy);
             assertThat(pool.count("worker-start 1 \\d+")).isEqualTo(1);
             assertThat(pool.log()).containsPattern("worker 0 \\[RUNNING\\] \\(pid " + frozen
-                    + "\\) sent no heartbeat for \\d+ ms \\(workerTimeout 1500 ms\\)");
+                    + "\\) sent no heartbeat for \\d+ ms \\(workerTimeout 3000 ms\\)");
         }
     }
 

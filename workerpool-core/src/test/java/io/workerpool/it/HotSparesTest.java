@@ -22,6 +22,7 @@ class HotSparesTest {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
             pool.awaitLog("hot spare 1 [SPARE] (pid ", START);
             long sparePid = sparePid(pool.log(), 1);
+            pool.awaitLog("hot spare 1 [SPARE] (pid " + sparePid + "): warmed, ready to take over", START);
             // warmed but idle: no factory, no callbacks in the spare yet
             assertThat(pool.events()).noneMatch(line -> line.endsWith(" " + sparePid));
 

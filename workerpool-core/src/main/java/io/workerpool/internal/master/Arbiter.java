@@ -281,6 +281,9 @@ final class Arbiter {
             return;
         }
         jvm.connection = e.connection();
+        if (jvm.spare) {
+            LOG.debug("{}: warmed, ready to take over", jvm);
+        }
         if (jvm.state == SlotState.STOPPING) {
             send(jvm, new Message.Stop());
         }
