@@ -27,6 +27,7 @@ final class MasterStartup {
 
     private final PoolConfig config;
     private InetSocketAddress listenAddress;
+    private int listenFd = -1;
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
     private ControlServer controlServer;
     private DescriptorHandoff.Server handoff;
@@ -41,7 +42,7 @@ final class MasterStartup {
         }
         requireAppendable(config.stdout(), "stdout");
         requireAppendable(config.stderr(), "stderr");
-        int listenFd = config.listen() == null ? -1 : listen();
+        boolean sharing = config.listen() != null && listen() >= 0;
         try {
             controlServer = ControlServer.open(events);
         } catch (IOException e) {
@@ -50,11 +51,11 @@ final class MasterStartup {
                     + " directory is writable, or set -Djava.io.tmpdir to one that is", e);
         }
         taken.push(controlServer);
-        if (listenFd >= 0) {
+        if (sharing) {
             ControlServer server = controlServer;
             try {
                 handoff = DescriptorHandoff.Server.start(server.directory().resolve("handoff.sock"),
-                        secret -> server.isLiveSecret(secret) ? new int[] {listenFd} : null);
+                        secret -> server.isLiveSecret(secret) ? openListenFd() : null);
             } catch (IOException e) {
                 throw new PoolStartException("cannot open the socket that hands the listening socket to workers: "
                         + e.getMessage(), e);
@@ -77,7 +78,8 @@ final class MasterStartup {
         } catch (UnsupportedOperationException e) {
             throw new PoolStartException("cannot share a listening socket here: " + e.getMessage());
         }
-        taken.push(() -> Posix.close(fd));
+        listenFd = fd;
+        taken.push(this::closeListenSocket);
         try {
             listenAddress = Posix.localAddress(fd);
         } catch (PosixException e) {
@@ -101,6 +103,25 @@ final class MasterStartup {
                     + e.getMessage() + "; check that its directory exists and is writable, or set another path"
                     + " with controlSocket(path)");
         }
+    }
+
+    /**
+     * Closes the master's copy of the listening socket, once. Called when a stop begins: as the workers close
+     * their copies too, new connections are refused at once instead of waiting in a queue no one will serve.
+     */
+    synchronized void closeListenSocket() {
+        if (listenFd >= 0) {
+            try {
+                Posix.close(listenFd);
+            } catch (PosixException e) {
+                LOG.debug("closing the listening socket: {}", e.getMessage());
+            }
+            listenFd = -1;
+        }
+    }
+
+    private synchronized int[] openListenFd() {
+        return listenFd < 0 ? null : new int[] {listenFd};
     }
 
     /** The bound address (the real port when port 0 was asked for), or null without listen(). */

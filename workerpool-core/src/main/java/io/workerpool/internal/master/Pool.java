@@ -206,6 +206,12 @@ public final class Pool {
             WorkerSpawner spawner = new WorkerSpawner(config, startup.controlServer().socketPath(),
                     startup.handoffSocket());
             runCallbacks("master onStart", startCallbacks, true);
+            observers.add(new PoolObserver() {
+                @Override
+                public void poolStopping(String cause) {
+                    startup.closeListenSocket();
+                }
+            });
             arbiter = new Arbiter(config, spawner, startup.controlServer(), events::add, this::schedule,
                     Observers.of(observers));
             if (config.controlSocket() != null) {
