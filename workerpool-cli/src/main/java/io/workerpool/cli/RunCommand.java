@@ -1,0 +1,181 @@
+package io.workerpool.cli;
+
+import io.workerpool.PoolStartException;
+import io.workerpool.Supervisor;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code workerpool run}: a pool of the user's Worker class. The worker JVMs re-run this very command line,
+ * so the same flags build the same {@link Supervisor} there, and {@link Supervisor#main()} runs the worker
+ * instead of the pool. Nothing here prints before the pool runs: in a worker, stdout belongs to the worker.
+ */
+@Command(name = "run", sortOptions = false, usageHelpAutoWidth = true,
+        description = {
+            "Runs a pool of WORKER_CLASS: a master that starts worker JVMs and keeps them alive.",
+            "WORKER_CLASS is a public subclass of io.workerpool.Worker with a public constructor (int id), or"
+                    + " (int id, String[] args) to get the ARGS that follow it. Each worker JVM re-runs this"
+                    + " command line. SIGTERM (or 'workerpool stop') stops the pool gracefully; Ctrl-C interrupts"
+                    + " the workers first. Durations: 500ms, 3s, 1m, 2h."},
+        footerHeading = "%nExamples:%n",
+        footer = {
+            "  workerpool run --workers 4 --classpath app.jar com.example.MyWorker",
+            "  workerpool run --worker-ids 1,2,5 --classpath 'classes:lib/*' \\",
+            "      --jvm-opt=-Xmx256m --listen 127.0.0.1:8080 --pidfile /tmp/app.pid \\",
+            "      com.example.HttpWorker --verbose",
+            "  workerpool run --daemon --pidfile /var/run/app.pid \\",
+            "      --stdout app.out --stderr app.err --classpath app.jar com.example.MyWorker",
+            "  workerpool status --pidfile /var/run/app.pid",
+            "",
+            "Exit status: 0 after a graceful stop, 1 when the pool cannot start, 2 for a bad flag or worker class."})
+final class RunCommand implements Callable<Integer> {
+    @Mixin
+    WorkerpoolCli.HelpOption help;
+
+    @Option(names = "--workers", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Number of workers, with ids 0..N-1 (default: 2).")
+    Integer workers;
+
+    @Option(names = "--worker-ids", paramLabel = "ID,...", converter = Converters.WorkerIds.class,
+            description = "Explicit worker ids instead of --workers, e.g. 1,2,5.")
+    Converters.IdList workerIds;
+
+    @Option(names = "--check-interval", paramLabel = "D", converter = Converters.PositiveDuration.class,
+            description = "How often heartbeats are checked; below --worker-timeout (default: 1s).")
+    Duration checkInterval;
+
+    @Option(names = "--worker-timeout", paramLabel = "D", converter = Converters.PositiveDuration.class,
+            description = "A worker silent this long is killed and replaced (default: 30s).")
+    Duration workerTimeout;
+
+    @Option(names = "--stop-timeout", paramLabel = "D", converter = Converters.PositiveDuration.class,
+            description = "Graceful stop budget of each worker before SIGKILL (default: 30s).")
+    Duration stopTimeout;
+
+    @Option(names = "--stdout", paramLabel = "FILE", description = "Append the workers' stdout here (default: "
+            + "this terminal).")
+    Path stdout;
+
+    @Option(names = "--stderr", paramLabel = "FILE", description = "Append the workers' stderr here (default: "
+            + "this terminal).")
+    Path stderr;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+            description = "The master binds it; workers accept on Worker.listenChannel(). One address for now.")
+    List<InetSocketAddress> listen = new ArrayList<>();
+
+    @Option(names = "--pidfile", paramLabel = "FILE", description = "Locked pidfile with the master's pid; the"
+            + " management socket goes beside it (pool.pid -> pool.sock).")
+    Path pidFile;
+
+    @Option(names = "--control", paramLabel = "SOCKET", description = "The management socket, when not beside "
+            + "the pidfile.")
+    Path controlSocket;
+
+    @Option(names = "--daemon", description = "Detach (needs --pidfile); returns once the pool runs.")
+    boolean daemon;
+
+    @Option(names = "--classpath", paramLabel = "CP", description = "Where WORKER_CLASS and what it "
+            + "needs are: directories and jars separated by ':', dir/* for every jar in dir (default: .).")
+    String classpath = ".";
+
+    @Option(names = "--jvm-opt", paramLabel = "OPT", description = "An extra JVM option for the worker JVMs, e.g."
+            + " --jvm-opt=-Xmx256m; repeat for more.")
+    List<String> jvmOptions = new ArrayList<>();
+
+    @Parameters(index = "0", paramLabel = "WORKER_CLASS", description = "The Worker subclass, e.g. "
+            + "com.example.MyWorker.")
+    String workerClass;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS", description = "Passed to the constructor (int id, String[] "
+            + "args) of WORKER_CLASS, in every worker.")
+    List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        Supervisor supervisor;
+        try {
+            supervisor = build();
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        try {
+            supervisor.main(); // a worker JVM ends in here
+        } catch (PoolStartException e) {
+            throw CliException.failure(e.getMessage());
+        }
+        return 0;
+    }
+
+    private Supervisor build() {
+        if (workers != null && workerIds != null) {
+            throw CliException.usage("give either --workers or --worker-ids, not both");
+        }
+        if (listen.size() > 1) {
+            throw CliException.usage("only one --listen address is supported yet, got " + listen.size());
+        }
+        if (daemon && pidFile == null) {
+            throw CliException.usage("--daemon needs --pidfile FILE: it is how you find and stop the daemon");
+        }
+        if (jvmOptions.stream().anyMatch(String::isBlank)) {
+            throw CliException.usage("--jvm-opt must be a JVM option like -Xmx256m, got a blank one");
+        }
+        Duration check = checkInterval == null ? Duration.ofSeconds(1) : checkInterval;
+        Duration timeout = workerTimeout == null ? Duration.ofSeconds(30) : workerTimeout;
+        if (check.compareTo(timeout) >= 0) {
+            throw CliException.usage("--check-interval (" + Durations.format(check) + ") must be shorter than "
+                    + "--worker-timeout (" + Durations.format(timeout) + "): a silent worker is only noticed on a"
+                    + " check");
+        }
+        String[] workerArgs = args.toArray(String[]::new);
+        if (!Supervisor.isWorkerProcess()) {
+            WorkerClass.load(workerClass, classpath); // says what is wrong before anything starts
+        }
+        // Called in each worker JVM only. A class path that changed since the master's check (before a reload)
+        // fails here, which the master logs as the worker's boot error and backs off from.
+        Supervisor.Builder builder = Supervisor.builder(id -> {
+            WorkerClass type = WorkerClass.load(workerClass, classpath);
+            Thread.currentThread().setContextClassLoader(type.loader());
+            return type.create(id, workerArgs);
+        });
+        if (workerIds != null) {
+            builder.workerIds(workerIds.ids());
+        } else if (workers != null) {
+            builder.workers(workers);
+        }
+        builder.checkInterval(check).workerTimeout(timeout);
+        if (stopTimeout != null) {
+            builder.stopTimeout(stopTimeout);
+        }
+        if (stdout != null) {
+            builder.stdout(stdout);
+        }
+        if (stderr != null) {
+            builder.stderr(stderr);
+        }
+        if (!listen.isEmpty()) {
+            builder.listen(listen.getFirst());
+        }
+        if (pidFile != null) {
+            builder.pidFile(pidFile);
+        }
+        if (controlSocket != null) {
+            builder.controlSocket(controlSocket);
+        }
+        builder.daemonize(daemon);
+        List<String> workerJvmOptions = new ArrayList<>();
+        // SLF4J announces the worker's log-forwarding provider on stderr at INFO: noise for users. Theirs follow.
+        workerJvmOptions.add("-Dslf4j.internal.verbosity=WARN");
+        workerJvmOptions.addAll(jvmOptions);
+        builder.workerJvmOptions(workerJvmOptions.toArray(String[]::new));
+        return builder.build();
+    }
+}

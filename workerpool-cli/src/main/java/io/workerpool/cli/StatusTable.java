@@ -1,0 +1,88 @@
+package io.workerpool.cli;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The pool's status JSON as a table for people: a line about the master, then one row per worker id with pid,
+ * state, uptime, restarts, last exit, heartbeat age and RSS in MB. Fields the reply lacks show as "-".
+ */
+final class StatusTable {
+    private static final String[] HEADER = {"ID", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT", "HEARTBEAT",
+        "RSS"};
+
+    private StatusTable() {
+    }
+
+    /** @throws CliException (failure) when the reply is not the status JSON */
+    static String render(String json) {
+        Map<?, ?> pool;
+        try {
+            pool = JsonReader.parse(json) instanceof Map<?, ?> m ? m : null;
+        } catch (IllegalArgumentException e) {
+            pool = null;
+        }
+        if (pool == null || !(pool.get("workers") instanceof List<?> workers)) {
+            throw CliException.failure("the pool's status reply is not the JSON this command knows: "
+                    + (json.length() > 80 ? json.substring(0, 80) + "..." : json));
+        }
+        List<String[]> rows = new ArrayList<>();
+        rows.add(HEADER);
+        for (Object w : workers) {
+            Map<?, ?> worker = w instanceof Map<?, ?> m ? m : Map.of();
+            long pid = number(worker.get("pid"), -1);
+            long rss = number(worker.get("rssBytes"), -1);
+            String lastExit = worker.get("lastExit") instanceof String s && !s.isEmpty() ? s : "-";
+            rows.add(new String[] {
+                text(worker.get("id")),
+                pid < 0 ? "-" : Long.toString(pid),
+                text(worker.get("state")),
+                pid < 0 ? "-" : duration(worker.get("uptimeMillis")),
+                text(worker.get("restarts")),
+                lastExit,
+                pid < 0 ? "-" : duration(worker.get("heartbeatAgeMillis")),
+                rss < 0 ? "-" : String.format(Locale.ROOT, "%.1f MB", rss / (1024.0 * 1024.0))});
+        }
+        StringBuilder out = new StringBuilder();
+        out.append("master pid ").append(text(pool.get("pid"))).append(", ").append(text(pool.get("state")))
+                .append(", ").append(workers.size()).append(workers.size() == 1 ? " worker" : " workers");
+        if (pool.get("reload") instanceof String reload) {
+            out.append("; reload: ").append(reload);
+        }
+        out.append('\n');
+        appendAligned(out, rows);
+        return out.toString();
+    }
+
+    private static void appendAligned(StringBuilder out, List<String[]> rows) {
+        int[] widths = new int[HEADER.length];
+        for (String[] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                widths[i] = Math.max(widths[i], row[i].length());
+            }
+        }
+        for (String[] row : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int i = 0; i < row.length; i++) {
+                line.append(row[i]).append(i == row.length - 1 ? "" : " ".repeat(widths[i] - row[i].length() + 2));
+            }
+            out.append(line.toString().stripTrailing()).append('\n');
+        }
+    }
+
+    private static String duration(Object millis) {
+        long ms = number(millis, -1);
+        return ms < 0 ? "-" : Durations.format(Duration.ofMillis(ms));
+    }
+
+    private static long number(Object value, long otherwise) {
+        return value instanceof Number n ? n.longValue() : otherwise;
+    }
+
+    private static String text(Object value) {
+        return value == null ? "-" : value.toString();
+    }
+}

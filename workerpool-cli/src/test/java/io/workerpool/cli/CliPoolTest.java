@@ -1,0 +1,122 @@
+package io.workerpool.cli;
+
+import static io.workerpool.cli.CliProcess.RECORDING_WORKER;
+import static io.workerpool.cli.CliProcess.TEST_CLASSES;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.workerpool.cli.CliProcess.Result;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * End to end, real JVMs: {@code workerpool run} with a test Worker from {@code --classpath}, then the management
+ * commands against it by its pidfile or its control socket.
+ */
+class CliPoolTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void runsAPoolThatTheManagementCommandsControl() throws Exception {
+        Path events = dir.resolve("events.txt");
+        Path pidFile = dir.resolve("pool.pid");
+        String pidfile = pidFile.toString();
+        try (CliProcess pool = CliProcess.start(dir, "master", events, pidFile, "run", "--workers", "2",
+                "--check-interval", "200ms", "--stop-timeout", "5s", "--listen", "127.0.0.1:0", "--pidfile", pidfile,
+                "--classpath", TEST_CLASSES, RECORDING_WORKER, events.toString(), "--greeting", "hello")) {
+            // the ARGS after the class reach each worker's constructor, flags included
+            pool.awaitEvents("worker-main [01] \\d+ \\[" + events + ", --greeting, hello]", 2);
+            assertThat(pool.output()).contains("listening on 127.0.0.1:");
+            long master = pool.process().pid();
+
+            // a worker's main runs a moment before the master has handled its "started": poll
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+                Result status = CliProcess.run(dir, "status", "--pidfile", pidfile);
+                assertThat(status.exit()).as("%s", status).isZero();
+                assertThat(status.out()).startsWith("master pid " + master + ", RUNNING, 2 workers")
+                        .containsPattern("(?m)^ID +PID +STATE +UPTIME +RESTARTS +LAST EXIT +HEARTBEAT +RSS$")
+                        .containsPattern("(?m)^0 +" + pool.workerPid(0) + " +RUNNING +\\S+ +0 +- +\\S+ +[\\d.]+ MB$")
+                        .containsPattern("(?m)^1 +" + pool.workerPid(1) + " +RUNNING ");
+            });
+
+            Result json = CliProcess.run(dir, "status", "--json", "--control", dir.resolve("pool.sock").toString());
+            assertThat(json.exit()).as("%s", json).isZero();
+            assertThat(json.out().strip()).startsWith("{\"pid\":" + master + ",\"state\":\"RUNNING\"")
+                    .contains("{\"id\":1,\"pid\":" + pool.workerPid(1) + ",").endsWith("]}");
+
+            Result second = CliProcess.run(dir, "run", "--pidfile", pidfile, "--classpath", TEST_CLASSES,
+                    RECORDING_WORKER, events.toString());
+            assertThat(second.exit()).as("%s", second).isEqualTo(1);
+            assertThat(second.errLines()).as("%s", second).singleElement().asString()
+                    .startsWith("workerpool run: another master is already running with pidfile " + pidfile);
+
+            assertThat(ok(CliProcess.run(dir, "scale", "3", "--pidfile", pidfile))).isEqualTo("scaling to 3");
+            pool.awaitEvents("worker-main 2 \\d+ .*", 1);
+            long worker2 = pool.workerPid(2);
+            assertThat(ok(CliProcess.run(dir, "scale", "2", "--pidfile", pidfile))).isEqualTo("scaling to 2");
+            pool.awaitEvents("worker-shutdown 2 " + worker2, 1);
+
+            long worker0 = pool.workerPid(0);
+            assertThat(ok(CliProcess.run(dir, "restart", "0", "--pidfile", pidfile))).isEqualTo("restarting worker 0");
+            pool.awaitEvents("worker-shutdown 0 " + worker0, 1);
+            assertThat(pool.workerPid(0)).isNotEqualTo(worker0);
+
+            long[] before = {pool.workerPid(0), pool.workerPid(1)};
+            assertThat(ok(CliProcess.run(dir, "reload", "--pidfile", pidfile))).isEqualTo("reloading");
+            pool.awaitEvents("worker-shutdown (0 " + before[0] + "|1 " + before[1] + ")", 2);
+
+            Result refused = CliProcess.run(dir, "restart", "9", "--pidfile", pidfile);
+            assertThat(refused.exit()).as("%s", refused).isEqualTo(1);
+            assertThat(refused.errLines()).as("%s", refused).singleElement().asString()
+                    .startsWith("workerpool restart: worker 9 is not in the pool");
+
+            // Sent as it is: a master without logs-reopen refuses it, one that has it reopens the output files.
+            Result reopen = CliProcess.run(dir, "logs-reopen", "--pidfile", pidfile);
+            if (reopen.exit() == 0) {
+                assertThat(reopen.out()).as("%s", reopen).isNotBlank();
+            } else {
+                assertThat(reopen.exit()).as("%s", reopen).isEqualTo(1);
+                assertThat(reopen.errLines()).as("%s", reopen).singleElement().asString()
+                        .startsWith("workerpool logs-reopen: ").contains("logs-reopen");
+            }
+
+            Result stop = CliProcess.run(dir, "stop", "--timeout", "5s", "--pidfile", pidfile);
+            assertThat(stop.exit()).as("%s", stop).isZero();
+            assertThat(stop.out()).isEqualTo("stopping (master pid " + master + ")\nstopped\n");
+            assertThat(pool.process().isAlive()).as("the master, once 'stop' has returned").isFalse();
+            assertThat(pool.process().exitValue()).isZero();
+            assertThat(pidFile).doesNotExist();
+            assertThat(pool.output()).doesNotContain("SLF4J(I)").doesNotContain("Exception");
+        }
+    }
+
+    @Test
+    void daemonDetachesAndStopsByItsPidfile() throws Exception {
+        Path events = dir.resolve("events.txt");
+        Path pidFile = dir.resolve("daemon.pid");
+        String pidfile = pidFile.toString();
+        try (CliProcess launcher = CliProcess.start(dir, "launcher", events, pidFile, "run", "--daemon",
+                "--workers", "1", "--pidfile", pidfile, "--stdout", dir.resolve("out.txt").toString(), "--stderr",
+                dir.resolve("err.txt").toString(), "--classpath", TEST_CLASSES, RECORDING_WORKER, events.toString())) {
+            assertThat(launcher.process().waitFor(60, TimeUnit.SECONDS)).as(launcher.output()).isTrue();
+            assertThat(launcher.process().exitValue()).as(launcher.output()).isZero();
+            assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ");
+            launcher.awaitEvents("worker-main 0 \\d+ .*", 1);
+
+            Result stop = CliProcess.run(dir, "stop", "--pidfile", pidfile);
+            assertThat(stop.exit()).as("%s", stop).isZero();
+            assertThat(stop.out()).endsWith("stopped\n");
+            assertThat(pidFile).as("removed by the master before it exited").doesNotExist();
+        }
+    }
+
+    private static String ok(Result result) {
+        assertThat(result.exit()).as("%s", result).isZero();
+        assertThat(result.err()).as("%s", result).isEmpty();
+        return result.out().strip();
+    }
+}

@@ -1,0 +1,46 @@
+package io.workerpool.cli.testworkers;
+
+import io.workerpool.Worker;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The worker the CLI tests run, from {@code --classpath target/test-classes}: it appends one line per event to
+ * the file named by its first ARG ("worker-main ID PID [ARGS]", "worker-shutdown ID PID"), so that tests wait
+ * on lines instead of sleeping. Runs until asked to stop.
+ */
+public class RecordingWorker extends Worker {
+    private final Path events;
+    private final List<String> args;
+    private final long pid = ProcessHandle.current().pid();
+
+    public RecordingWorker(int id, String[] args) {
+        super(id);
+        this.events = Path.of(args[0]);
+        this.args = Arrays.asList(args);
+        onShutdown(() -> record("worker-shutdown " + id + " " + pid));
+    }
+
+    @Override
+    protected void main() throws InterruptedException {
+        record("worker-main " + id() + " " + pid + " " + args);
+        while (isRunning()) {
+            Thread.sleep(20);
+        }
+    }
+
+    private void record(String line) {
+        try {
+            Files.writeString(events, line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
