@@ -186,6 +186,15 @@ public final class PoolProcess implements AutoCloseable {
         return pids;
     }
 
+    private boolean isOurs(ProcessHandle process) {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc/" + process.pid() + "/cmdline")),
+                    StandardCharsets.UTF_8).contains("-Devents=" + events);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     public int waitFor(Duration atMost) throws InterruptedException {
         if (!master.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
             throw new AssertionError("master did not exit within " + atMost + "\nlog:\n" + tail());
@@ -210,7 +219,8 @@ public final class PoolProcess implements AutoCloseable {
         seenPids.addAll(allWorkerPids());
         master.destroyForcibly();
         for (long pid : seenPids) {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            // Pids get reused on a busy machine: kill only a process that is still one of this pool's JVMs.
+            ProcessHandle.of(pid).filter(this::isOurs).ifPresent(ProcessHandle::destroyForcibly);
         }
         try {
             master.waitFor(10, TimeUnit.SECONDS);
