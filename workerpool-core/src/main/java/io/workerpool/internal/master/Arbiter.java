@@ -144,7 +144,9 @@ final class Arbiter {
             return;
         }
         controlServer.revoke(jvm.id, jvm.generation);
-        jvm.closeConnection();
+        // Not closed here: the worker's last log records may still be in the channel, and closing would
+        // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
+        jvm.connection = null;
         String how = ExitCodes.describe(e.status());
         if (jvm.spare) {
             spares.exited(jvm, how);

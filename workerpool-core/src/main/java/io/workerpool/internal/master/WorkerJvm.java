@@ -41,11 +41,6 @@ final class WorkerJvm {
         return now - lastSeen;
     }
 
-    void closeConnection() {
-        if (connection != null) {
-            connection.close();
-            connection = null;
-        }
     }
 
     /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
