@@ -41,8 +41,6 @@ final class WorkerJvm {
         return now - lastSeen;
     }
 
-    }
-
     /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
     @Override
     public String toString() {
