@@ -18,21 +18,27 @@ class HeartbeatAndPidFileTest {
     @Test
     void killsAndReplacesAStoppedWorkerAfterWorkerTimeout() throws Exception {
         Path err = dir.resolve("err.txt");
-        try (PoolProcess pool = PoolProcess.in(dir).with("workerTimeoutMs", 3000).with("checkIntervalMs", 100)
+        try (PoolProcess pool = PoolProcess.in(dir).with("workerTimeoutMs", 4000).with("checkIntervalMs", 100)
                 .with("stderr", err).start()) {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
-            long frozen = pool.workerPid(0);
+            // On a starved machine a worker may miss its heartbeats and be replaced before the test gets to
+            // it: stop whichever JVM serves worker 0 now.
+            long[] stopped = {-1};
+            org.awaitility.Awaitility.await().atMost(START).until(() -> {
+                long pid = pool.workerPid(0);
+                stopped[0] = pid;
+                return Signal.alive(pid) && Signal.trySend(pid, "STOP");
+            });
+            long frozen = stopped[0];
             long healthy = pool.workerPid(1);
+            long startsBefore = pool.count("worker-main 0 \\d+");
 
-            Signal.send(frozen, "STOP");
-
-            pool.awaitEvents("worker-main 0 \\d+", 2, START);
+            pool.awaitEvents("worker-main 0 \\d+", startsBefore + 1, START);
             assertThat(pool.workerPid(0)).isNotEqualTo(frozen);
-            assertThat(Signal.alive(frozen)).isFalse();
+            org.awaitility.Awaitility.await().atMost(START).until(() -> !Signal.alive(frozen));
             assertThat(pool.workerPid(1)).isEqualTo(healthy);
-            assertThat(pool.count("worker-start 1 \\d+")).isEqualTo(1);
             assertThat(pool.log()).containsPattern("worker 0 \\[RUNNING\\] \\(pid " + frozen
-                    + "\\) sent no heartbeat for \\d+ ms \\(workerTimeout 3000 ms\\)");
+                    + "\\) sent no heartbeat for \\d+ ms \\(workerTimeout 4000 ms\\)");
         }
     }
 

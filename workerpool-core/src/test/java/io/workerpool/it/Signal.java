@@ -21,6 +21,20 @@ public final class Signal {
         }
     }
 
+    /** Like {@link #send}, but false instead of failing when kill(1) does (the process is gone). */
+    public static boolean trySend(long pid, String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-s", name, Long.toString(pid))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return kill.waitFor() == 0;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     public static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
     }

@@ -267,7 +267,13 @@ final class Arbiter {
                 || state != PoolState.RUNNING) {
             return;
         }
-        slot.active = spawn(slot.id);
+        WorkerJvm spare = spares.takeReady();
+        if (spare != null) {
+            LOG.info("worker {}: {} takes over after the backoff", slot.id, spare);
+            promote(spare, slot);
+        } else {
+            slot.active = spawn(slot.id);
+        }
     }
 
     // ---- what workers say ----
