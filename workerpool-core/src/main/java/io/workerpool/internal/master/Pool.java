@@ -298,10 +298,9 @@ public final class Pool {
         boolean expected = slot.state == SlotState.STOPPING;
         String described = slot.toString();
         slot.process = null;
-        if (slot.connection != null) {
-            slot.connection.close();
-            slot.connection = null;
-        }
+        // Not closed here: the worker's last log records may still be in the channel, and closing would
+        // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
+        slot.connection = null;
         slot.lastExitStatus = e.status();
         if (slot.removal != null) {
             LOG.info("{} exited ({}) after {}; removed from the pool", described, how, uptime);
