@@ -34,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class Pool {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
     private static final List<String> HANDLED_SIGNALS = List.of("TERM", "INT");
+    /** How long the master, once its workers have exited, keeps replaying the log records still on their way. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final PoolConfig config;
     private final List<Callback> startCallbacks = new CopyOnWriteArrayList<>();
@@ -213,6 +215,10 @@ public final class Pool {
             loop();
         } finally {
             shutdownTimer();
+            if (slots.values().stream().noneMatch(WorkerSlot::hasProcess)) {
+                // Every worker has exited, but its last log records may still be in its channel.
+                controlServer.awaitReaders(DRAIN_TIMEOUT);
+            }
             runCallbacks("master onShutdown", shutdownCallbacks, false);
             startup.close(null);
             LOG.info("pool stopped");
