@@ -15,7 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -42,6 +45,8 @@ final class ControlServer implements AutoCloseable {
     /** Secrets of the worker JVMs alive now, from spawn to exit: they may also fetch the shared socket. */
     private final Map<String, Long> liveSecrets = new ConcurrentHashMap<>();
     private final Thread acceptThread;
+    /** One per accepted connection, until its channel has been read to the end (or failed). */
+    private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
 
     private ControlServer(Path directory, ServerSocketChannel server, Consumer<PoolEvent> events) {
         this.directory = directory;
@@ -97,7 +102,15 @@ final class ControlServer implements AutoCloseable {
                 SocketChannel channel = server.accept();
                 // Virtual: replay renames the reading thread per record (the worker thread's name shows in the
                 // master's log), a plain field write for a virtual thread but two system calls for a platform one.
-                Thread.ofVirtual().name("workerpool-control-reader").start(() -> serve(channel));
+                Thread reader = Thread.ofVirtual().name("workerpool-control-reader").unstarted(() -> {
+                    try {
+                        serve(channel);
+                    } finally {
+                        readers.remove(Thread.currentThread());
+                    }
+                });
+                readers.add(reader);
+                reader.start();
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
@@ -135,6 +148,30 @@ final class ControlServer implements AutoCloseable {
             connection.close();
         }
         events.accept(new PoolEvent.WorkerDisconnected(connection.workerId(), connection.generation(), protocolError));
+    }
+
+    /**
+     * Waits until every channel has been read to its end, for at most {@code timeout}: called once every worker
+     * JVM has exited, so that the log records they sent last, still in the channels' socket buffers, are
+     * replayed before the master goes on to its shutdown callbacks and exits. The channels still open after
+     * the timeout are named in a warning, as their remaining records are lost.
+     */
+    void awaitReaders(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            for (Thread reader : List.copyOf(readers)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !reader.join(Duration.ofNanos(left))) {
+                    break;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (!readers.isEmpty()) {
+            LOG.warn("{} worker control channel(s) still being read {} ms after the last worker exited ({}): the"
+                    + " log records still in them are dropped", readers.size(), timeout.toMillis(), readers);
+        }
     }
 
     private ControlConnection admit(FrameChannel channel) throws IOException {

@@ -29,6 +29,8 @@ public final class Pool {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
     private static final List<String> STOP_SIGNALS = List.of("TERM", "INT");
     private static final List<String> OPERATION_SIGNALS = List.of("HUP", "TTIN", "TTOU", "USR1");
+    /** How long the master, once its workers have exited, keeps replaying the log records still on their way. */
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
 
     private final PoolConfig config;
     private final List<Callback> startCallbacks = new CopyOnWriteArrayList<>();
@@ -243,6 +245,10 @@ public final class Pool {
             }
         } finally {
             shutdownTimer();
+            if (arbiter.state() == PoolState.STOPPED) {
+                // Every worker has exited, but its last log records may still be in its channel.
+                startup.controlServer().awaitReaders(DRAIN_TIMEOUT);
+            }
             runCallbacks("master onShutdown", shutdownCallbacks, false);
             startup.close(null);
             state = PoolState.STOPPED;

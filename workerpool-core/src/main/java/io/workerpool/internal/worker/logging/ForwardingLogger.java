@@ -15,7 +15,8 @@ import org.slf4j.spi.LocationAwareLogger;
  * {@link ForwardedLogRecord} and hands it to the {@link LogForwarder}, which ships it to the master.
  * Nothing is printed in the worker.
  *
- * <p>The threshold is the lowest SLF4J level the master has enabled for this name. It matters beyond
+ * <p>The threshold is the lowest SLF4J level the master has enabled for this name (TRACE until the master's
+ * answer arrives: the master filters what it gets anyway). It matters beyond
  * saving bandwidth: libraries such as Jetty build debug messages only after {@code isDebugEnabled()}, so
  * an honest answer here keeps the worker from doing work the master would throw away.
  */

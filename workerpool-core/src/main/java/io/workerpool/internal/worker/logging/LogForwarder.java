@@ -20,7 +20,9 @@ import org.slf4j.spi.LocationAwareLogger;
  *
  * <p>Before {@link #connect} there is no master to ask for levels or to send to: every logger forwards
  * everything (the master filters on replay) and records wait, in order, in a buffer of fixed capacity;
- * beyond it they are counted and dropped, and the count is reported once connected. After
+ * beyond it they are counted and dropped, and the count is reported once connected. A logger keeps forwarding
+ * everything until the master's answer to the query for its name arrives: holding records back on a guess
+ * (the root level) would lose, for good, those the master's configuration enables for that name. After
  * {@code connect} records go straight to the sink on the logging thread. The sink blocks while the master
  * is slow to read: the worker slows down rather than the master's memory, or a queue here, growing.
  *
@@ -49,7 +51,7 @@ final class LogForwarder implements ILoggerFactory {
     private long droppedWhileBuffering;
 
     private volatile LogSink sink;
-    // The threshold of a logger the master has not named yet: TRACE until connected, then its root level.
+    // The threshold of a logger whose level could not be asked for: the master's root level once connected.
     private volatile int defaultThreshold = LocationAwareLogger.TRACE_INT;
 
     LogForwarder(int bufferCapacity) {
@@ -60,9 +62,9 @@ final class LogForwarder implements ILoggerFactory {
     }
 
     /**
-     * The logger of that name, created on first use. A logger created after {@link #connect} starts at
-     * the master's root level, and its name is sent to the master, whose answer arrives through
-     * {@link #applyLevels}.
+     * The logger of that name, created on first use. It forwards everything until the master has answered
+     * for its name: a logger created after {@link #connect} has its name sent to the master at once, and the
+     * answer arrives through {@link #applyLevels}.
      */
     @Override
     public Logger getLogger(String name) {
@@ -75,7 +77,7 @@ final class LogForwarder implements ILoggerFactory {
         if (existing != null) {
             return existing;
         }
-        ForwardingLogger created = new ForwardingLogger(key, defaultThreshold, this);
+        ForwardingLogger created = new ForwardingLogger(key, LocationAwareLogger.TRACE_INT, this);
         existing = loggers.putIfAbsent(key, created);
         if (existing != null) {
             return existing;
@@ -83,17 +85,17 @@ final class LogForwarder implements ILoggerFactory {
         // The logger is registered before the sink is read, and connect() publishes the sink before it
         // walks the registry: so either connect() finds this logger, or this thread sees the sink.
         LogSink current = sink;
-        if (current != null) {
+        if (current != null && !queryLevels(current, List.of(key))) {
             created.setThreshold(defaultThreshold);
-            queryLevels(current, List.of(key));
         }
         return created;
     }
 
     /**
-     * Starts sending to the sink: sets every threshold to {@code rootLevel}, sends the buffered records
-     * in order, then a WARN record if some were dropped, then asks the master for the level of every
-     * logger known so far.
+     * Starts sending to the sink: sends the buffered records in order, then a WARN record if some were
+     * dropped, then asks the master for the level of every logger known so far. Loggers keep forwarding
+     * everything until the answer arrives; {@code rootLevel} is the threshold of those whose query could not
+     * be sent.
      *
      * @throws IllegalStateException when already connected
      */
@@ -125,14 +127,13 @@ final class LogForwarder implements ILoggerFactory {
         } finally {
             connectLock.unlock();
         }
-        List<String> names = new ArrayList<>(loggers.size());
-        for (ForwardingLogger logger : loggers.values()) {
-            logger.setThreshold(rootLevel);
-            names.add(logger.getName());
-        }
+        List<String> names = new ArrayList<>(loggers.keySet());
         // In slices, so that an application with very many loggers doesn't exceed the frame limit.
         for (int from = 0; from < names.size(); from += NAMES_PER_QUERY) {
-            queryLevels(newSink, names.subList(from, Math.min(names.size(), from + NAMES_PER_QUERY)));
+            List<String> slice = names.subList(from, Math.min(names.size(), from + NAMES_PER_QUERY));
+            if (!queryLevels(newSink, slice)) {
+                slice.forEach(name -> loggers.get(name).setThreshold(rootLevel));
+            }
         }
     }
 
@@ -208,15 +209,17 @@ final class LogForwarder implements ILoggerFactory {
         }
     }
 
-    private void queryLevels(LogSink target, List<String> names) {
+    /** @return whether the query was sent; without an answer to come, the caller sets the root level */
+    private boolean queryLevels(LogSink target, List<String> names) {
         if (IN_SINK.get() != null) {
-            return; // created from inside the sink: the logger keeps the root level
+            return false; // created from inside the sink
         }
         IN_SINK.set(Boolean.TRUE);
         try {
             target.queryLevels(names);
+            return true;
         } catch (IOException | RuntimeException e) {
-            // Without an answer the loggers keep the master's root level, which is the right default.
+            return false;
         } finally {
             IN_SINK.remove();
         }

@@ -20,10 +20,11 @@ public final class LogForwarding {
     }
 
     /**
-     * Starts forwarding to the master: every logger's threshold becomes {@code rootLevel}, the records
-     * kept so far are sent in order, and the master is asked, through {@link LogSink#queryLevels}, for
-     * the level of each logger known so far (and later of each logger created afterwards). Call once,
-     * after the master's {@code Welcome}.
+     * Starts forwarding to the master: the records kept so far are sent in order, and the master is asked,
+     * through {@link LogSink#queryLevels}, for the level of each logger known so far (and later of each
+     * logger created afterwards). A logger forwards everything until the master's answer for its name
+     * arrives, and the master drops what its levels don't enable; a logger whose query can't be sent takes
+     * {@code rootLevel}. Call once, after the master's {@code Welcome}.
      *
      * @param sink the control channel
      * @param rootLevel {@code Welcome.rootLevel()}: the lowest SLF4J level ({@code Level.toInt()}) enabled

@@ -37,17 +37,39 @@ class LogForwarderTest {
     }
 
     @Test
-    void connectSetsRootLevelAndQueriesKnownNames() {
+    void connectQueriesKnownNamesWhichForwardEverythingUntilTheMasterAnswers() {
         LogForwarder forwarder = new LogForwarder(100);
         Logger a = forwarder.getLogger("a.b");
         Logger c = forwarder.getLogger("c");
 
         forwarder.connect(sink, 20);
 
+        assertThat(sink.queries).singleElement().satisfies(names -> assertThat(names).containsExactlyInAnyOrder("a.b", "c"));
+        assertThat(a.isTraceEnabled()).as("no answer yet: the master filters").isTrue();
+        a.debug("sent before the answer");
+
+        forwarder.applyLevels(Map.of("a.b", 20, "c", 10));
         assertThat(a.isDebugEnabled()).isFalse();
         assertThat(a.isInfoEnabled()).isTrue();
-        assertThat(c.isDebugEnabled()).isFalse();
-        assertThat(sink.queries).singleElement().satisfies(names -> assertThat(names).containsExactlyInAnyOrder("a.b", "c"));
+        assertThat(c.isDebugEnabled()).isTrue();
+        assertThat(c.isTraceEnabled()).isFalse();
+        a.debug("not sent after the answer");
+        assertThat(sink.messages()).containsExactly("sent before the answer");
+    }
+
+    @Test
+    void loggersWhoseQueryCannotBeSentTakeTheRootLevel() {
+        LogForwarder forwarder = new LogForwarder(100);
+        Logger early = forwarder.getLogger("early");
+        sink.failQueries = true;
+
+        forwarder.connect(sink, 30);
+        Logger late = forwarder.getLogger("late");
+
+        assertThat(early.isInfoEnabled()).isFalse();
+        assertThat(early.isWarnEnabled()).isTrue();
+        assertThat(late.isInfoEnabled()).isFalse();
+        assertThat(late.isWarnEnabled()).isTrue();
     }
 
     @Test
@@ -60,13 +82,16 @@ class LogForwarderTest {
     }
 
     @Test
-    void loggerCreatedAfterConnectStartsAtRootLevelAndIsQueried() {
+    void loggerCreatedAfterConnectIsQueriedAndForwardsEverythingUntilTheMasterAnswers() {
         LogForwarder forwarder = new LogForwarder(100);
         forwarder.connect(sink, 30);
         Logger late = forwarder.getLogger("late");
-        assertThat(late.isInfoEnabled()).isFalse();
-        assertThat(late.isWarnEnabled()).isTrue();
         assertThat(sink.queriedNames()).containsExactly("late");
+        // Its first records, logged before the answer can arrive, are sent: the master's level for "late" may
+        // well enable them, and the master drops what it doesn't.
+        assertThat(late.isTraceEnabled()).isTrue();
+        late.debug("right after getLogger");
+        assertThat(sink.messages()).containsExactly("right after getLogger");
 
         forwarder.getLogger("late");
         assertThat(sink.queriedNames()).as("asked once per name").containsExactly("late");

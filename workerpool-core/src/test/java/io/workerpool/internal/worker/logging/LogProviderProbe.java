@@ -32,6 +32,7 @@ public final class LogProviderProbe {
                 System.out.println("query|" + names.stream().sorted().toList());
             }
         }, 20);
+        LogForwarding.applyLevels(java.util.Map.of("probe", 20));
         log.debug("not wanted at INFO");
         LogForwarding.applyLevels(java.util.Map.of("probe", 10));
         log.debug("wanted after the master's answer");

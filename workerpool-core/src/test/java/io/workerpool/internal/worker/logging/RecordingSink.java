@@ -12,6 +12,7 @@ final class RecordingSink implements LogSink {
     final List<List<String>> queries = new CopyOnWriteArrayList<>();
     volatile Predicate<ForwardedLogRecord> failWhen = r -> false;
     volatile IOException failure = new IOException("master gone");
+    volatile boolean failQueries;
 
     @Override
     public void send(ForwardedLogRecord record) throws IOException {
@@ -22,7 +23,10 @@ final class RecordingSink implements LogSink {
     }
 
     @Override
-    public void queryLevels(List<String> loggerNames) {
+    public void queryLevels(List<String> loggerNames) throws IOException {
+        if (failQueries) {
+            throw new IOException("master gone");
+        }
         queries.add(List.copyOf(loggerNames));
     }
 
