@@ -87,7 +87,10 @@ final class Arbiter {
             case PoolEvent.WorkerDisconnected e -> onDisconnected(e);
             case PoolEvent.RestartDue e -> onRestartDue(e);
             case PoolEvent.KillDue e -> onKillDue(e);
-            case PoolEvent.Tick ignored -> killSilentWorkers();
+            case PoolEvent.Tick ignored -> {
+                killSilentWorkers();
+                observer.tick(); // after the check: the systemd watchdog ping says the loop is alive
+            }
             case PoolEvent.StopRequested e -> requestPoolStop(e.interrupt(), e.cause(), stopTimeout);
             case PoolEvent.StopDeadline ignored -> onStopDeadline();
             case PoolEvent.OperationSignal e -> onOperationSignal(e.name());

@@ -92,6 +92,11 @@ final class MasterStartup {
         return address.getHostString() + ":" + address.getPort();
     }
 
+    /** A resource the pool opened after {@link #start}: {@link #close} releases it with the others, before them. */
+    void own(AutoCloseable resource) {
+        taken.push(resource);
+    }
+
     /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */
     void openControlSocket(Pool pool) {
         try {
