@@ -41,7 +41,10 @@ final class MasterStartup {
         }
         requireAppendable(config.stdout(), "stdout");
         requireAppendable(config.stderr(), "stderr");
-        int listenFd = config.listen() == null ? -1 : listen();
+        // systemd socket activation wins over listen(...), and works without it: the unit asked for that socket
+        // (docs/systemd.md)
+        int activated = SocketActivation.passedSockets(System.getenv(), ProcessHandle.current().pid());
+        int listenFd = activated > 0 ? adoptActivatedSocket(activated) : config.listen() == null ? -1 : listen();
         try {
             controlServer = ControlServer.open(events);
         } catch (IOException e) {
@@ -85,6 +88,21 @@ final class MasterStartup {
         }
         LOG.info("listening on {} (backlog {}), shared by all workers", format(listenAddress),
                 config.listenBacklog());
+        return fd;
+    }
+
+    /** Shares the socket systemd passed as descriptor 3 instead of binding one; the master closes its copy. */
+    private int adoptActivatedSocket(int passed) {
+        int fd = SocketActivation.listeningSocket(passed, System.getenv());
+        taken.push(() -> Posix.close(fd));
+        try {
+            listenAddress = Posix.localAddress(fd);
+        } catch (PosixException e) {
+            listenAddress = null; // checked just before: can't happen
+        }
+        LOG.info("using the socket passed by systemd (fd {}, {}){}, shared by all workers", fd,
+                listenAddress == null ? "address unknown" : format(listenAddress),
+                config.listen() == null ? "" : " instead of binding " + format(config.listen()) + " (listen(...))");
         return fd;
     }
 
