@@ -48,6 +48,7 @@ public final class PoolProcess implements AutoCloseable {
         private List<String> launch;
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<String> wrapper = new ArrayList<>();
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -88,10 +89,19 @@ public final class PoolProcess implements AutoCloseable {
             return this;
         }
 
+        /**
+         * A program that runs first and then execs the java command line it gets as its last arguments, keeping
+         * its pid: e.g. one that puts a socket on descriptor 3, as systemd's socket activation does.
+         */
+        public Builder wrapper(String... prefix) {
+            wrapper.addAll(List.of(prefix));
+            return this;
+        }
+
         public PoolProcess start() throws IOException {
             Path events = dir.resolve("events.txt");
             Path log = dir.resolve("master.log");
-            List<String> command = new ArrayList<>();
+            List<String> command = new ArrayList<>(wrapper);
             command.add(ProcessHandle.current().info().command().orElseThrow());
             command.add("--enable-native-access=ALL-UNNAMED");
             command.add("-Xshare:auto");

@@ -98,6 +98,7 @@ final class Arbiter {
                 if (state == PoolState.RUNNING) {
                     spares.fill();
                 }
+                observer.tick(); // after the check: the systemd watchdog ping says the loop is alive
             }
             case PoolEvent.StopRequested e -> requestPoolStop(e.interrupt(), e.cause(), stopTimeout);
             case PoolEvent.StopDeadline ignored -> onStopDeadline();

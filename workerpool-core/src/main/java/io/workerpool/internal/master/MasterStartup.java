@@ -42,7 +42,11 @@ final class MasterStartup {
         }
         requireAppendable(config.stdout(), "stdout");
         requireAppendable(config.stderr(), "stderr");
-        boolean sharing = config.listen() != null && listen() >= 0;
+        // systemd socket activation wins over listen(...), and works without it: the unit asked for that socket
+        // (docs/systemd.md)
+        int activated = SocketActivation.passedSockets(System.getenv(), ProcessHandle.current().pid());
+        boolean sharing = activated > 0 ? adoptActivatedSocket(activated) >= 0
+                : config.listen() != null && listen() >= 0;
         try {
             controlServer = ControlServer.open(events);
         } catch (IOException e) {
@@ -90,8 +94,29 @@ final class MasterStartup {
         return fd;
     }
 
+    /** Shares the socket systemd passed as descriptor 3 instead of binding one; the master closes its copy. */
+    private int adoptActivatedSocket(int passed) {
+        int fd = SocketActivation.listeningSocket(passed, System.getenv());
+        listenFd = fd;
+        taken.push(this::closeListenSocket);
+        try {
+            listenAddress = Posix.localAddress(fd);
+        } catch (PosixException e) {
+            listenAddress = null; // checked just before: can't happen
+        }
+        LOG.info("using the socket passed by systemd (fd {}, {}){}, shared by all workers", fd,
+                listenAddress == null ? "address unknown" : format(listenAddress),
+                config.listen() == null ? "" : " instead of binding " + format(config.listen()) + " (listen(...))");
+        return fd;
+    }
+
     private static String format(InetSocketAddress address) {
         return address.getHostString() + ":" + address.getPort();
+    }
+
+    /** A resource the pool opened after {@link #start}: {@link #close} releases it with the others, before them. */
+    void own(AutoCloseable resource) {
+        taken.push(resource);
     }
 
     /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */

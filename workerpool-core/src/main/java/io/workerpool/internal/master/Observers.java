@@ -48,4 +48,6 @@ final class Observers implements PoolObserver {
     @Override public void poolStopping(String cause) { each(o -> o.poolStopping(cause)); }
 
     @Override public void status(String line) { each(o -> o.status(line)); }
+
+    @Override public void tick() { each(PoolObserver::tick); }
 }

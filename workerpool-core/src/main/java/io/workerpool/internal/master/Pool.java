@@ -203,6 +203,12 @@ public final class Pool {
         MasterStartup startup = new MasterStartup(config);
         try {
             startup.start(events::add);
+            // systemd Type=notify (docs/systemd.md): READY=1, RELOADING=1, STOPPING=1, STATUS=, watchdog pings
+            SystemdNotifier notifier = SystemdNotifier.fromEnvironment(System.getenv(), config.checkInterval());
+            if (notifier != null) {
+                startup.own(notifier);
+                addObserver(notifier);
+            }
             timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("workerpool-timer").factory());
             timer.setRemoveOnCancelPolicy(true);
             WorkerSpawner spawner = new WorkerSpawner(config, startup.controlServer().socketPath(),

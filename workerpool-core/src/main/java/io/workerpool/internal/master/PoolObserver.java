@@ -32,4 +32,11 @@ public interface PoolObserver {
     /** A short human-readable status line ("4 workers running"). */
     default void status(String line) {
     }
+
+    /**
+     * The pool's periodic check ran (every checkInterval). It comes from the loop itself, so a stuck loop
+     * stops these: the systemd watchdog is pinged from here.
+     */
+    default void tick() {
+    }
 }

@@ -62,6 +62,9 @@ final class WorkerSpawner {
         ProcessBuilder builder = new ProcessBuilder(command.withJvmOptions(baseCommandOptions));
         Map<String, String> env = builder.environment();
         env.remove(Daemon.STATUS_FILE);
+        // NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*: for the master alone; a worker must not notify systemd or think
+        // it was socket-activated
+        SystemdEnvironment.ALL.forEach(env::remove);
         env.put(WorkerEnvironment.CONTROL_SOCKET, controlSocket.toString());
         env.put(WorkerEnvironment.WORKER_ID, Integer.toString(workerId));
         env.put(WorkerEnvironment.SECRET, secret);

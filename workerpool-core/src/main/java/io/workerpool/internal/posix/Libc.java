@@ -59,10 +59,17 @@ final class Libc {
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     static final NativeFunction RECV = NativeFunction.restartingOnEintr("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    /** Datagrams to an address (the systemd notify socket) without connecting first. */
+    static final NativeFunction SENDTO = NativeFunction.restartingOnEintr("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     static final NativeFunction SENDMSG = NativeFunction.restartingOnEintr("sendmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
     static final NativeFunction RECVMSG = NativeFunction.restartingOnEintr("recvmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+
+    // clocks
+    static final NativeFunction CLOCK_GETTIME = NativeFunction.withErrno("clock_gettime",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     static final int PR_SET_PDEATHSIG = 1;
     static final int PR_SET_CHILD_SUBREAPER = 36;
@@ -74,6 +81,7 @@ final class Libc {
     static final int O_CLOEXEC = 02000000;
 
     static final int F_GETFD = 1;
+    static final int F_SETFD = 2;
     /** Duplicate onto the lowest free descriptor at or above the argument, close-on-exec. */
     static final int F_DUPFD_CLOEXEC = 1030;
     static final int FD_CLOEXEC = 1;
@@ -82,20 +90,27 @@ final class Libc {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
     static final int SOCK_STREAM = 1;
+    static final int SOCK_DGRAM = 2;
     /** Or-ed into socket(2)'s type and accept4(2)'s flags: the new descriptor is close-on-exec from birth. */
     static final int SOCK_CLOEXEC = 0x80000;
     static final int SOL_SOCKET = 1;
     static final int SO_REUSEADDR = 2;
     static final int SO_PEERCRED = 17;
+    /** 1 when the socket is listening (listen(2) was called on it), else 0. */
+    static final int SO_ACCEPTCONN = 30;
     static final int SO_RCVTIMEO = 20;
     static final int SO_SNDTIMEO = 21;
     static final int SCM_RIGHTS = 1;
     static final int SHUT_RDWR = 2;
     /** A peer that went away gives EPIPE rather than a SIGPIPE. */
     static final int MSG_NOSIGNAL = 0x4000;
+    /** This one call does not block: a full receive queue gives EAGAIN instead. */
+    static final int MSG_DONTWAIT = 0x40;
     /** Descriptors received with SCM_RIGHTS are close-on-exec from birth. */
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
     static final int MSG_CTRUNC = 0x8;
+
+    static final int CLOCK_MONOTONIC = 1;
 
     private Libc() {
     }

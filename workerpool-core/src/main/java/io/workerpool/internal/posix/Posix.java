@@ -1,6 +1,7 @@
 package io.workerpool.internal.posix;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -179,6 +180,62 @@ public final class Posix {
      */
     public static InetSocketAddress localAddress(int fd) throws PosixException {
         return Sockets.localAddress(fd);
+    }
+
+    /**
+     * Whether {@code fd} is a listening socket (SO_ACCEPTCONN): a socket on which listen(2) was called, as
+     * the ones systemd passes for socket activation.
+     *
+     * @throws PosixException ENOTSOCK when {@code fd} is not a socket, EBADF when it is not open
+     */
+    public static boolean isListeningSocket(int fd) throws PosixException {
+        return Sockets.isListening(fd);
+    }
+
+    /**
+     * Sets close-on-exec on a descriptor this process inherited (such as a socket from systemd), so that
+     * programs it starts do not inherit it in turn.
+     */
+    public static void setCloseOnExec(int fd) throws PosixException {
+        long flags = Libc.FCNTL.call(fd, Libc.F_GETFD, 0);
+        if ((flags & Libc.FD_CLOEXEC) == 0) {
+            Libc.FCNTL.call(fd, Libc.F_SETFD, (int) flags | Libc.FD_CLOEXEC);
+        }
+    }
+
+    /**
+     * Creates an unbound Unix domain datagram socket, close-on-exec, to send with {@link #sendDatagram};
+     * the caller owns the descriptor and must {@link #close} it.
+     */
+    public static int openUnixDatagramSocket() throws PosixException {
+        return Sockets.newUnixDatagramSocket();
+    }
+
+    /**
+     * Sends {@code message} as one datagram from {@code fd} (see {@link #openUnixDatagramSocket}) to the Unix
+     * socket {@code address}: a filesystem path, or {@code @name} for a socket in the abstract namespace, as
+     * systemd writes {@code $NOTIFY_SOCKET}. Never blocks.
+     *
+     * @throws PosixException EAGAIN when the receiver's queue is full, ENOENT or ECONNREFUSED when nobody
+     *     listens at that address, EACCES when this user may not write to it
+     * @throws IllegalArgumentException when the address is empty or longer than the kernel's 107 bytes
+     */
+    public static void sendDatagram(int fd, String address, byte[] message) throws PosixException {
+        Sockets.sendDatagram(fd, address, message);
+    }
+
+    /**
+     * CLOCK_MONOTONIC in microseconds: the clock systemd reads for {@code MONOTONIC_USEC=}. The JDK's
+     * {@link System#nanoTime()} has an arbitrary origin by contract; this one is the kernel's.
+     */
+    public static long monotonicMicros() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timespec = arena.allocate(16, 8); // struct timespec {time_t tv_sec; long tv_nsec;}
+            Libc.CLOCK_GETTIME.call(Libc.CLOCK_MONOTONIC, timespec);
+            return timespec.get(JAVA_LONG, 0) * 1_000_000L + timespec.get(JAVA_LONG, 8) / 1_000L;
+        } catch (PosixException e) {
+            throw new IllegalStateException("clock_gettime(CLOCK_MONOTONIC) cannot fail, yet it did", e);
+        }
     }
 
     /** This process's real user id. */

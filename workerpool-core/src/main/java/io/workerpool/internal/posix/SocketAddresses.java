@@ -90,6 +90,28 @@ final class SocketAddresses {
         return sockaddr;
     }
 
+    /**
+     * A sockaddr_un for an address as systemd writes it in {@code $NOTIFY_SOCKET}: a filesystem path, or an
+     * abstract socket name when it starts with '@' (the '@' becomes the leading NUL byte the kernel expects).
+     * The segment is exactly as long as the address: an abstract name has no terminating NUL, and every byte
+     * of the length given to the kernel is part of the name.
+     */
+    static MemorySegment encodeUnixAddress(String address, Arena arena) {
+        byte[] bytes = address.getBytes(StandardCharsets.UTF_8);
+        boolean isAbstract = address.startsWith("@");
+        if (bytes.length < (isAbstract ? 2 : 1) || bytes.length > UN_PATH_MAX_BYTES) {
+            throw new IllegalArgumentException("unix socket address " + address + " is " + bytes.length + " bytes;"
+                    + " it must be 1 to " + UN_PATH_MAX_BYTES + " bytes (a kernel limit)");
+        }
+        if (isAbstract) {
+            bytes[0] = 0;
+        }
+        MemorySegment sockaddr = arena.allocate(SOCKADDR_UN); // zeroed, so a path ends with NUL
+        FAMILY.set(sockaddr, 0L, (short) Libc.AF_UNIX);
+        MemorySegment.copy(bytes, 0, sockaddr, JAVA_BYTE, UN_PATH, bytes.length);
+        return sockaddr.asSlice(0, UN_PATH + bytes.length + (isAbstract ? 0 : 1));
+    }
+
     static int family(MemorySegment sockaddr) {
         return Short.toUnsignedInt((short) FAMILY.get(sockaddr, 0L));
     }

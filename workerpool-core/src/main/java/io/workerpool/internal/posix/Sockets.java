@@ -184,6 +184,44 @@ final class Sockets {
         }
     }
 
+    /** An unbound Unix domain datagram socket, for {@link #sendDatagram}. */
+    static int newUnixDatagramSocket() throws PosixException {
+        try {
+            return (int) Libc.SOCKET.call(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
+        } catch (PosixException e) {
+            throw PosixException.whileDoing("cannot create a unix datagram socket", e, null);
+        }
+    }
+
+    /**
+     * Sends one datagram to the Unix socket at {@code address} (a path, or "@name" for an abstract socket)
+     * without blocking: when the receiver's queue is full, it fails with EAGAIN rather than wait.
+     */
+    static void sendDatagram(int fd, String address, byte[] message) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment sockaddr = SocketAddresses.encodeUnixAddress(address, arena);
+            MemorySegment buffer = arena.allocate(Math.max(1, message.length));
+            MemorySegment.copy(message, 0, buffer, JAVA_BYTE, 0, message.length);
+            // a datagram goes whole or not at all: no loop for partial sends
+            Libc.SENDTO.call(fd, buffer, (long) message.length, Libc.MSG_DONTWAIT | Libc.MSG_NOSIGNAL, sockaddr,
+                    (int) sockaddr.byteSize());
+        }
+    }
+
+    /**
+     * Whether {@code fd} is a socket on which listen(2) was called (SO_ACCEPTCONN).
+     *
+     * @throws PosixException ENOTSOCK when it is not a socket, EBADF when it is not open
+     */
+    static boolean isListening(int fd) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocateFrom(JAVA_INT, 0);
+            MemorySegment length = arena.allocateFrom(JAVA_INT, 4);
+            Libc.GETSOCKOPT.call(fd, Libc.SOL_SOCKET, Libc.SO_ACCEPTCONN, value, length);
+            return value.get(JAVA_INT, 0) != 0;
+        }
+    }
+
     /** Closes a descriptor on a failure path, keeping a failure to close as a suppressed exception. */
     static void closeAfterFailure(int fd, Throwable failure) {
         try {
