@@ -196,9 +196,6 @@ class LogForwardingEndToEndTest {
     }
 
     @Test
-    @Disabled("Known gap: Logback 1.5's Logger.log(org.slf4j.event.LoggingEvent) ignores the event's timestamp and"
-            + " stamps the record when the master replays it (see LogReplay); under backpressure that is within"
-            + " milliseconds, but a record's own time is lost")
     void aRecordKeepsTheTimestampTheWorkerGaveIt() throws Exception {
         List<Entry> entries;
         try (PoolProcess pool = start("jul", MasterLogConfig.of())) {

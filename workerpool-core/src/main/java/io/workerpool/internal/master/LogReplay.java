@@ -25,11 +25,10 @@ import org.slf4j.spi.LoggingEventAware;
  *     calls per record; renaming a virtual thread is a field write, so replaying on virtual threads is
  *     markedly faster under a flood of records.
  * <li>MDC: likewise set on the replaying thread for the call, then restored.
- * <li>Timestamp: passed on {@link org.slf4j.event.LoggingEvent#getTimeStamp()} to loggers that implement
- *     {@link LoggingEventAware}. Logback 1.5's {@code Logger.log(LoggingEvent)} ignores it (and the
- *     event's thread name) and stamps the event when it is replayed; with the backpressure of the control
- *     channel that is normally within milliseconds, but records a worker logged before it connected show
- *     the time of connecting.
+ * <li>Timestamp: with Logback, the record is replayed as a Logback event carrying the worker's timestamp
+ *     and thread name ({@link LogbackEvents}), since Logback's SLF4J entry points stamp the replay time.
+ *     Other backends get it on {@link org.slf4j.event.LoggingEvent#getTimeStamp()} when their loggers
+ *     implement {@link LoggingEventAware}.
  * <li>Caller data: the worker sends none. The caller boundary given to the backend ({@link #NO_CALLER})
  *     matches no stack frame, so Logback's {@code %C %M %L} print "?" rather than this class.
  * </ul>
@@ -112,6 +111,9 @@ public final class LogReplay {
 
     static void emit(Logger logger, Level level, ForwardedLogRecord record, Throwable throwable) {
         String message = record.message();
+        if (LogbackEvents.emit(logger, level, message, throwable, record.timestampMillis(), record.threadName())) {
+            return; // Logback: an event with the worker's own timestamp and thread name
+        }
         if (logger instanceof LoggingEventAware eventAware) {
             // Logback and Log4j: the level was checked above, as this route expects.
             eventAware.log(new ReplayedLoggingEvent(level, logger.getName(), message, throwable,
