@@ -19,5 +19,6 @@ module io.workerpool {
     exports io.workerpool;
     // Workers run with -Dslf4j.provider=io.workerpool.internal.worker.logging.ForwardingServiceProvider:
     // SLF4J instantiates it by name.
-    exports io.workerpool.internal.worker.logging to org.slf4j;
+    // ...and the worker's LogManager instantiates JulBootstrap by name (java.util.logging.config.class).
+    exports io.workerpool.internal.worker.logging to org.slf4j, java.logging;
 }

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -180,8 +179,6 @@ class LogForwardingEndToEndTest {
     }
 
     @Test
-    @Disabled("Known gap: JUL's root handlers are replaced only once the worker is connected, in Supervisor.main();"
-            + " until then JUL's ConsoleHandler prints to the worker's stderr and nothing is forwarded")
     void julRecordsLoggedInAWorkerJvmBeforeSupervisorMainAreForwardedOnceItConnects() throws Exception {
         List<Entry> entries;
         long workerPid;

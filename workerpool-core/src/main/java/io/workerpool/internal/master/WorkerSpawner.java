@@ -47,6 +47,10 @@ final class WorkerSpawner {
         options.add("-Dslf4j.provider=" + FORWARDING_PROVIDER);
         // ...without SLF4J announcing on every worker's stderr that it did as told.
         options.add("-Dslf4j.internal.verbosity=WARN");
+        if (!command.hasJvmOption("-Djava.util.logging.config.")) {
+            // java.util.logging forwards from its first record too, unless the program configures it itself.
+            options.add("-Djava.util.logging.config.class=io.workerpool.internal.worker.logging.JulBootstrap");
+        }
         options.addAll(config.workerJvmOptions());
         this.baseCommandOptions = List.copyOf(options);
     }
