@@ -196,6 +196,7 @@ public final class Supervisor {
         private Path stdout;
         private Path stderr;
         private InetSocketAddress listen;
+        private Path listenPath;
         private int listenBacklog = 1024;
         private Path pidFile;
         private Path controlSocket;
@@ -256,6 +257,16 @@ public final class Supervisor {
         /** The master binds and listens on this address; workers get it from {@link Worker#listenChannel()}. */
         public Builder listen(InetSocketAddress address) {
             this.listen = address;
+            return this;
+        }
+
+        /**
+         * The master listens on a Unix domain socket at this path instead of a TCP address (a front proxy such
+         * as nginx connects there); workers get it from {@link Worker#listenChannel()} the same way. A file
+         * left there by a master that died is replaced; the file is removed when the pool stops.
+         */
+        public Builder listenUnix(Path path) {
+            this.listenPath = path;
             return this;
         }
 
@@ -341,6 +352,10 @@ public final class Supervisor {
                         + checkInterval + " and workerTimeout " + workerTimeout
                         + ": a stale worker is only seen on a check");
             }
+            if (listen != null && listenPath != null) {
+                throw new IllegalArgumentException("a pool shares one listening socket: give listen(" + listen
+                        + ") or listenUnix(" + listenPath + "), not both");
+            }
             if (listenBacklog < 1) {
                 throw new IllegalArgumentException("listenBacklog must be >= 1, got " + listenBacklog);
             }
@@ -365,7 +380,7 @@ public final class Supervisor {
                 }
             }
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
-                    absolute(stdout), absolute(stderr), listen, listenBacklog, absolute(pidFile),
+                    absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
                     absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
                     workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares);
             return new Supervisor(factory, config);

@@ -12,6 +12,7 @@ import java.util.List;
  * @param stdout workers' stdout file (appended), or null for the master's own stdout
  * @param stderr workers' stderr file (appended), or null for the master's own stderr
  * @param listen address the master binds and shares, or null for none
+ * @param listenPath Unix domain socket path the master binds and shares instead, or null for none
  * @param pidFile locked pidfile, or null for none
  * @param controlSocket the management socket, or null for none (by default beside the pidfile)
  * @param maxWorkerAge recycle a worker older than this (plus up to 10% jitter), or null for never
@@ -26,6 +27,7 @@ public record PoolConfig(
         Path stdout,
         Path stderr,
         InetSocketAddress listen,
+        Path listenPath,
         int listenBacklog,
         Path pidFile,
         Path controlSocket,

@@ -44,6 +44,9 @@ public final class TestPool {
         if (System.getProperty("pidfile") != null) {
             builder.pidFile(Path.of(System.getProperty("pidfile")));
         }
+        if (System.getProperty("listenUnix") != null) {
+            builder.listenUnix(Path.of(System.getProperty("listenUnix")));
+        }
         if (System.getProperty("maxWorkerAgeMs") != null) {
             builder.maxWorkerAge(Duration.ofMillis(Long.getLong("maxWorkerAgeMs")));
         }
@@ -117,6 +120,17 @@ public final class TestPool {
                         Thread.sleep(Long.MAX_VALUE);
                     } catch (InterruptedException e) {
                         record(events, "worker-interrupted " + id() + " " + pid);
+                    }
+                }
+                case "serve" -> {
+                    // answers each connection on the shared socket with "<id> <pid>", until stopped
+                    java.nio.channels.ServerSocketChannel server = listenChannel();
+                    while (isRunning()) {
+                        try (java.nio.channels.SocketChannel client = server.accept()) {
+                            client.write(java.nio.ByteBuffer.wrap((id() + " " + pid + "\n").getBytes()));
+                        } catch (java.io.IOException e) {
+                            break; // the library closed our copy of the socket: we are stopping
+                        }
                     }
                 }
                 case "print" -> {

@@ -47,7 +47,7 @@ final class ControlSocket implements AutoCloseable {
     }
 
     static ControlSocket open(Path path, Pool pool) throws IOException {
-        if (Files.exists(path) && !isAlive(path)) {
+        if (Files.exists(path) && !UnixSockets.isAnswering(path)) {
             Files.delete(path); // left by a master that died: the pidfile lock already said none runs
         }
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -61,14 +61,6 @@ final class ControlSocket implements AutoCloseable {
         ControlSocket socket = new ControlSocket(path, server, pool);
         Thread.ofPlatform().daemon().name("workerpool-control-socket").start(socket::acceptLoop);
         return socket;
-    }
-
-    private static boolean isAlive(Path path) {
-        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     Path path() {

@@ -46,7 +46,7 @@ final class MasterStartup {
         // (docs/systemd.md)
         int activated = SocketActivation.passedSockets(System.getenv(), ProcessHandle.current().pid());
         boolean sharing = activated > 0 ? adoptActivatedSocket(activated) >= 0
-                : config.listen() != null && listen() >= 0;
+                : config.listen() != null ? listen() >= 0 : config.listenPath() != null && listenUnix() >= 0;
         try {
             controlServer = ControlServer.open(events);
         } catch (IOException e) {
@@ -95,6 +95,27 @@ final class MasterStartup {
     }
 
     /** Shares the socket systemd passed as descriptor 3 instead of binding one; the master closes its copy. */
+    /** As {@link #listen()}, on a Unix domain socket path; the file goes when the pool stops. */
+    private int listenUnix() {
+        Path path = config.listenPath();
+        try {
+            if (Files.exists(path) && !UnixSockets.isAnswering(path)) {
+                Files.delete(path); // left by a master that died
+            }
+            listenFd = Posix.openListeningUnixSocket(path, config.listenBacklog());
+        } catch (PosixException e) {
+            throw new PoolStartException("cannot listen on unix socket " + path + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw new PoolStartException("cannot listen on unix socket " + path + ": " + e);
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            throw new PoolStartException("cannot listen on unix socket " + path + ": " + e.getMessage());
+        }
+        taken.push(() -> Files.deleteIfExists(path));
+        taken.push(this::closeListenSocket);
+        LOG.info("listening on unix socket {} (backlog {}), shared by all workers", path, config.listenBacklog());
+        return listenFd;
+    }
+
     private int adoptActivatedSocket(int passed) {
         int fd = SocketActivation.listeningSocket(passed, System.getenv());
         listenFd = fd;

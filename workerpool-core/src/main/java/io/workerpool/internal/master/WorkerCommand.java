@@ -172,6 +172,11 @@ final class WorkerCommand {
     }
 
     /** The full worker command line with extra JVM options before the main class. */
+    /** True when one of the master's own JVM options starts with {@code prefix}. */
+    boolean hasJvmOption(String prefix) {
+        return jvmPart.stream().anyMatch(option -> option.startsWith(prefix));
+    }
+
     List<String> withJvmOptions(List<String> extraJvmOptions) {
         List<String> command = new ArrayList<>(jvmPart.size() + extraJvmOptions.size() + programPart.size());
         command.addAll(jvmPart);
