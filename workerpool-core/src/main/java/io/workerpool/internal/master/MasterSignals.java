@@ -1,5 +1,7 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.posix.Posix;
+import io.workerpool.internal.posix.PosixException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -27,6 +29,7 @@ final class MasterSignals implements AutoCloseable {
         for (String name : names) {
             try {
                 Signal signal = new Signal(name);
+                unignore(signal.getNumber(), name);
                 SignalHandler previous = Signal.handle(signal, s -> onSignal.accept(name));
                 signals.installed.add(new Installed(signal, previous));
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
@@ -34,6 +37,17 @@ final class MasterSignals implements AutoCloseable {
             }
         }
         return signals;
+    }
+
+    private static void unignore(int number, String name) {
+        try {
+            if (Posix.unignore(number)) {
+                LOG.info("SIG{} was ignored when this JVM started (nohup, a background job?); the pool handles it",
+                        name);
+            }
+        } catch (PosixException | UnsupportedOperationException | IllegalArgumentException e) {
+            LOG.debug("cannot check SIG{}'s disposition: {}", name, e.getMessage());
+        }
     }
 
     @Override

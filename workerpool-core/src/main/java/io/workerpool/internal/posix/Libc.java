@@ -18,6 +18,9 @@ final class Libc {
     static final NativeFunction SETSID = NativeFunction.withErrno("setsid", FunctionDescriptor.of(JAVA_INT));
     static final NativeFunction KILL = NativeFunction.withErrno("kill",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    /** sighandler_t signal(int, sighandler_t), with the handler as a pointer-sized integer (SIG_DFL is 0). */
+    static final NativeFunction SIGNAL = NativeFunction.infallible("signal",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG));
     /** int prctl(int option, ...): always called with four unsigned long arguments, as the man page advises. */
     static final NativeFunction PRCTL = NativeFunction.variadic("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);

@@ -123,6 +123,21 @@ public final class Posix {
     }
 
     /**
+     * Gives {@code signal} its default action back if it is ignored, and tells whether it was. A JVM started
+     * with SIGHUP, SIGINT or SIGTERM ignored (nohup, a background job of a shell) refuses Java handlers for
+     * them; a supervisor still wants HUP to mean reload, as gunicorn does under nohup.
+     */
+    public static boolean unignore(int signal) throws PosixException {
+        requireSignal(signal);
+        long previous = Libc.SIGNAL.call(signal, 0L);
+        if (previous != 1L) { // it was not SIG_IGN: put back what was there
+            Libc.SIGNAL.call(signal, previous);
+            return false;
+        }
+        return true;
+    }
+
+    /**
      * Opens {@code file} for appending (created with mode 0644 if missing), close-on-exec, and returns the
      * descriptor, which the caller owns. Used to point stdout/stderr at a fresh file after log rotation.
      */
