@@ -112,7 +112,9 @@ public final class BenchMain {
                 m.skipped.put(peer.name(), reason);
                 progress("skipping %s: %s", peer.name(), reason);
             } else {
-                m.versions.put(peer.name(), peer.version(context));
+                if (!(peer instanceof WorkerpoolPeer)) {
+                    m.versions.put(peer.name(), peer.version(context)); // the JDK is in the header already
+                }
                 available.add(peer);
             }
         }
@@ -122,10 +124,14 @@ public final class BenchMain {
     private static void runLifecycle(BenchContext context, List<PoolPeer> available, Measurements m) {
         LifecycleBench bench = new LifecycleBench(context);
         List<PoolPeer> peers = new ArrayList<>(available);
-        progress("training a JDK AOT cache for the workers ...");
-        AotCache.Cache cache = AotCache.create(context, m.skipped);
-        if (cache != null) {
-            peers.add(1, WorkerpoolPeer.withAotCache(cache));
+        if (context.settings().quick()) {
+            m.skipped.put(Report.OURS_AOT, "not in --quick runs");
+        } else {
+            progress("training a JDK AOT cache for the workers ...");
+            AotCache.Cache cache = AotCache.create(context, m.skipped);
+            if (cache != null) {
+                peers.add(1, WorkerpoolPeer.withAotCache(cache));
+            }
         }
         int reps = context.settings().repetitions();
         for (int rep = 1; rep <= reps; rep++) {
@@ -159,9 +165,10 @@ public final class BenchMain {
             m.floodPool.add(pool);
             LogFloodBench.Run direct = bench.direct(rep);
             m.floodDirect.add(direct);
-            progress("  pool %,.0f records/s (master CPU %.0f%%, peak heap %.1f MB, after GC %.1f MB); one JVM %,.0f"
-                            + " records/s", pool.recordsPerSecond(), pool.cpuPercent(), pool.peakHeapMb(),
-                    pool.heapAfterGcMb(), direct.recordsPerSecond());
+            progress("  pool %,.0f records/s (master CPU %.0f%%, %.1f µs CPU per record in all, peak heap %.1f MB, after"
+                            + " GC %.1f MB); one JVM %,.0f records/s (%.1f µs CPU per record, peak heap %.1f MB)",
+                    pool.recordsPerSecond(), pool.cpuPercent(), pool.cpuMicrosPerRecord(), pool.peakHeapMb(),
+                    pool.heapAfterGcMb(), direct.recordsPerSecond(), direct.cpuMicrosPerRecord(), direct.peakHeapMb());
         }
     }
 

@@ -3,8 +3,9 @@ package io.workerpool.bench;
 import java.time.Duration;
 
 /**
- * How much of each benchmark a run does. A full run takes about six minutes on two cores; {@code --quick}
- * about two, with fewer repetitions and shorter phases (good for trying the harness, not for a report).
+ * How much of each benchmark a run does. A full run takes six to seven minutes on two busy cores;
+ * {@code --quick} about two, with fewer repetitions, shorter phases and no AOT-cache variant (good
+ * for trying the harness, not for a report).
  *
  * @param repetitions   how often each figure is measured; the table shows min / median / max over them
  * @param kills         SIGKILLed workers per repetition and peer (the bare JVM is started as often)
@@ -24,14 +25,14 @@ record BenchSettings(boolean quick, int repetitions, int kills, int poolWorkers,
         Duration httpDuration) {
 
     static BenchSettings fullRun() {
-        return new BenchSettings(false, 3, 15, 4, 2, Duration.ofSeconds(2), Duration.ofSeconds(5),
-                Duration.ofMillis(250), Duration.ofMillis(1200), 250_000, Duration.ofSeconds(3),
+        return new BenchSettings(false, 3, 10, 4, 2, Duration.ofSeconds(2), Duration.ofSeconds(5),
+                Duration.ofMillis(250), Duration.ofMillis(1200), 125_000, Duration.ofSeconds(5),
                 Duration.ofSeconds(10));
     }
 
     static BenchSettings quickRun() {
-        return new BenchSettings(true, 2, 6, 4, 2, Duration.ofSeconds(1), Duration.ofSeconds(3),
-                Duration.ofMillis(250), Duration.ofMillis(1200), 50_000, Duration.ofSeconds(2),
+        return new BenchSettings(true, 2, 4, 4, 2, Duration.ofSeconds(1), Duration.ofSeconds(2),
+                Duration.ofMillis(250), Duration.ofMillis(1200), 25_000, Duration.ofSeconds(2),
                 Duration.ofSeconds(3));
     }
 }

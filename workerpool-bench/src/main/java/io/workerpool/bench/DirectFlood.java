@@ -21,6 +21,9 @@ public final class DirectFlood {
         Path go = Path.of(args[1]);
         int threads = Integer.parseInt(args[2]);
         long records = Long.parseLong(args[3]);
+        // Logback starts here, before any producer: SLF4J calls made while it initializes go to stand-in
+        // loggers that queue their events, which the flood would pile up.
+        org.slf4j.LoggerFactory.getILoggerFactory();
         List<Thread> producers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int producer = t;

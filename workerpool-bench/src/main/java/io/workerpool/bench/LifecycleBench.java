@@ -31,7 +31,7 @@ final class LifecycleBench {
      */
     record Run(double coldStartMs, List<Double> restartMs, List<Double> restartCpuMs, List<Double> bareStartMs,
                List<Double> bareStartCpuMs, double idleMasterCpuPercent, double masterRssMb, double workerRssMb,
-               double bareWorkerRssMb, List<String> warnings) {
+               double bareWorkerRssMb, double bareIdleCpuPercent, List<String> warnings) {
     }
 
     /** A process start: wall time from fork to ready, and the CPU time it had used by then (NaN if unknown). */
@@ -116,12 +116,12 @@ final class LifecycleBench {
                 }
             }
             return new Run(coldStartMs, restarts, restartCpu, bareStarts, bareStartCpu, fp.idleCpu(), fp.masterRss(), fp.workerRss(), fp.bareRss(),
-                    warnings);
+                    fp.bareIdleCpu(), warnings);
         }
     }
 
-    private record Footprint(double idleCpu, double masterRss, double workerRss, double bareRss) {
-        static final Footprint NONE = new Footprint(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    private record Footprint(double idleCpu, double masterRss, double workerRss, double bareRss, double bareIdleCpu) {
+        static final Footprint NONE = new Footprint(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
 
     /**
@@ -134,13 +134,16 @@ final class LifecycleBench {
             StampTail.sleep(settings.settle());
             pool.requireAlive();
             long cpuBefore = ProcFs.cpuNanos(pool.pid());
+            long bareBefore = bare == null ? 0 : ProcFs.cpuNanos(bare.pid());
             long wallBefore = System.nanoTime();
             StampTail.sleep(settings.idleWindow());
             long cpuAfter = ProcFs.cpuNanos(pool.pid());
+            long bareAfter = bare == null ? 0 : ProcFs.cpuNanos(bare.pid());
             long wall = System.nanoTime() - wallBefore;
             double workerRss = liveWorkers(tail).keySet().stream().mapToLong(ProcFs::rssBytes).average().orElse(-1);
             return new Footprint(100.0 * (cpuAfter - cpuBefore) / wall, ProcFs.rssBytes(pool.pid()) / 1e6,
-                    workerRss / 1e6, bare == null ? Double.NaN : ProcFs.rssBytes(bare.pid()) / 1e6);
+                    workerRss / 1e6, bare == null ? Double.NaN : ProcFs.rssBytes(bare.pid()) / 1e6,
+                    bare == null ? Double.NaN : 100.0 * (bareAfter - bareBefore) / wall);
         } finally {
             if (bare != null) {
                 bare.close();

@@ -23,9 +23,13 @@ final class LogFloodBench {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FLOOD_TIMEOUT = Duration.ofMinutes(5);
 
-    /** One flood: records per second, the writer's CPU over the flood, and its heap. */
-    record Run(double recordsPerSecond, double cpuPercent, double peakHeapMb, double heapAfterGcMb, long gcCount,
-               long fileLines) {
+    /**
+     * One flood: records per second, the writing JVM's CPU over the flood (% of one core), the CPU time per
+     * record of every process involved (master and workers, or the one JVM), and the writer's heap.
+     */
+    record Run(double recordsPerSecond, double cpuPercent, double cpuMicrosPerRecord, double writerMicrosPerRecord,
+               double peakHeapMb,
+               double heapAfterGcMb, long gcCount, long fileLines) {
     }
 
     private final BenchContext context;
@@ -60,21 +64,27 @@ final class LogFloodBench {
         try (Child writer = Child.start(what + " " + tag, command, context.runDir(), Map.of(),
                 context.runDir().resolve(tag + ".log"))) {
             int ready = mainClass.equals(FloodPool.class.getName()) ? PRODUCERS : 1;
-            new StampTail(stamps).awaitDistinctPids(ready, READY_TIMEOUT, "the " + what + " (log: " + writer.log() + ")");
+            List<Long> pids = new java.util.ArrayList<>(new StampTail(stamps).awaitDistinctPids(ready, READY_TIMEOUT,
+                    "the " + what + " (log: " + writer.log() + ")").stream().map(Stamps.Stamp::pid).distinct().toList());
+            if (!pids.contains(writer.pid())) {
+                pids.add(writer.pid());
+            }
             StampTail.sleep(Duration.ofSeconds(1)); // let the start-up compilation die down
             writer.requireAlive();
+            long allBefore = pids.stream().mapToLong(ProcFs::cpuTicksNanos).sum();
             long cpuBefore = ProcFs.cpuTicksNanos(writer.pid());
             long goAt = Stamps.epochNanos();
             Files.createFile(go);
             Properties figures = awaitResult(result, writer);
             long cpuAfter = ProcFs.cpuTicksNanos(writer.pid());
+            long allAfter = pids.stream().mapToLong(ProcFs::cpuTicksNanos).sum();
             long endAt = Long.parseLong(figures.getProperty("endEpochNanos"));
             double seconds = (endAt - goAt) / 1e9;
             long records = Long.parseLong(figures.getProperty("records"));
             long lines = countLines(logFile);
             Files.deleteIfExists(logFile); // hundreds of MB: keep the run directory small
             return new Run(records / seconds, 100.0 * (cpuAfter - cpuBefore) / 1e9 / seconds,
-                    mb(figures, "peakHeapBytes"), mb(figures, "heapAfterGcBytes"),
+                    (allAfter - allBefore) / 1e3 / records, (cpuAfter - cpuBefore) / 1e3 / records, mb(figures, "peakHeapBytes"), mb(figures, "heapAfterGcBytes"),
                     Long.parseLong(figures.getProperty("gcCount")), lines);
         } catch (IOException e) {
             throw new UncheckedIOException("log flood " + tag, e);

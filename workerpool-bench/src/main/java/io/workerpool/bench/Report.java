@@ -64,9 +64,9 @@ final class Report {
         if (!m.lifecycle(OURS_AOT).isEmpty() || m.skipped.containsKey(OURS_AOT)) {
             Summary aot = perRun(OURS_AOT, r -> Summary.percentile(r.restartMs(), 50));
             Summary aot95 = perRun(OURS_AOT, r -> Summary.percentile(r.restartMs(), 95));
-            rows.add(new Row("↳ Restart p50 / p95 (ms), workers with `-XX:AOTCache` (JDK 25 AOT cache, no library"
+            rows.add(new Row("↳ Restart p50; p95 (ms), workers with `-XX:AOTCache` (JDK 25 AOT cache, no library"
                     + " change)", aot == null ? m.skipped.getOrDefault(OURS_AOT, "skipped")
-                    : ms(aot) + " / p95 " + ms(aot95), Row.NONE, Row.NONE,
+                    : ms(aot) + "; p95 " + ms(aot95), Row.NONE, Row.NONE,
                     aot == null || bare == null ? Row.NONE : "= " + ResultTable.ratio(aot.median() / bare.median())
                             + " of bare JVM", "≤ 1.2× bare JVM", verdict(aot, bare,
                     (o, b) -> o <= RESTART_OVER_BARE_TARGET * b)));
@@ -129,6 +129,13 @@ final class Report {
                 "≥ 200,000/s", ResultTable.verdict(pool.median() >= LOG_RATE_TARGET)));
         rows.add(Row.ours("Same records, 4 threads of one JVM → Logback file (records/s)",
                 ResultTable.cell(direct, ResultTable::count)));
+        Summary cost = Summary.of(m.floodPool.stream().map(LogFloodBench.Run::cpuMicrosPerRecord).toList());
+        Summary directCost = m.floodDirect.isEmpty() ? null
+                : Summary.of(m.floodDirect.stream().map(LogFloodBench.Run::cpuMicrosPerRecord).toList());
+        rows.add(new Row("CPU time per record, master + workers (µs; one JVM: " + (directCost == null ? Row.NONE
+                : ResultTable.millis(directCost.median())) + ")", ResultTable.cell(cost, ResultTable::millis), Row.NONE,
+                Row.NONE, directCost == null ? Row.NONE : ResultTable.ratio(cost.median() / directCost.median())
+                        + " of one JVM", Row.NONE, Row.NONE));
         Summary peak = Summary.of(m.floodPool.stream().map(LogFloodBench.Run::peakHeapMb).toList());
         Summary live = Summary.of(m.floodPool.stream().map(LogFloodBench.Run::heapAfterGcMb).toList());
         rows.add(new Row("Master heap during the flood, peak used (MB, " + LogFloodBench.MASTER_HEAP + ")",
@@ -172,6 +179,11 @@ final class Report {
                 peerCell(NODE, perRun(NODE, LifecycleBench.Run::idleMasterCpuPercent), ResultTable::percent),
                 peerCell(GUNICORN, perRun(GUNICORN, LifecycleBench.Run::idleMasterCpuPercent), ResultTable::percent),
                 Row.NONE, "≤ 0.5%", cpu == null ? Row.NONE : ResultTable.verdict(cpu.median() <= IDLE_CPU_TARGET)));
+        Summary bareCpu = perRun(OURS, LifecycleBench.Run::bareIdleCpuPercent);
+        if (bareCpu != null) {
+            rows.add(Row.ours("↳ a bare JVM idling meanwhile, for scale (% of one core)",
+                    ResultTable.cell(bareCpu, ResultTable::percent)));
+        }
         rows.add(new Row("Master RSS, " + idle + " (MB)", mb(perRun(OURS, LifecycleBench.Run::masterRssMb)),
                 peerCell(NODE, perRun(NODE, LifecycleBench.Run::masterRssMb), ResultTable::megabytes),
                 peerCell(GUNICORN, perRun(GUNICORN, LifecycleBench.Run::masterRssMb), ResultTable::megabytes),
@@ -268,11 +280,21 @@ final class Report {
             notes.add(String.format(Locale.ROOT, "Bare JVM starts, all %d pooled: p50 %s ms, p95 %s ms.", bare.size(),
                     ResultTable.millis(Summary.percentile(bare, 50)), ResultTable.millis(Summary.percentile(bare, 95))));
         }
+        startCostNotes(notes);
         if (!m.floodDirect.isEmpty()) {
             notes.add("One-JVM Logback baseline: CPU " + ResultTable.cell(Summary.of(m.floodDirect.stream()
                     .map(LogFloodBench.Run::cpuPercent).toList()), ResultTable::percent) + " of one core, peak heap "
                     + ResultTable.cell(Summary.of(m.floodDirect.stream().map(LogFloodBench.Run::peakHeapMb).toList()),
                             ResultTable::megabytes) + " MB (" + LogFloodBench.MASTER_HEAP + ").");
+        }
+        if (!m.floodPool.isEmpty()) {
+            double all = Summary.of(m.floodPool.stream().map(LogFloodBench.Run::cpuMicrosPerRecord).toList()).median();
+            double master = Summary.of(m.floodPool.stream().map(LogFloodBench.Run::writerMicrosPerRecord).toList())
+                    .median();
+            notes.add(String.format(Locale.ROOT, "Log forwarding CPU per record (medians): master %.1f µs, workers"
+                    + " %.1f µs; at that cost %d cores forward at most %,.0f records/s with nothing else running.",
+                    master, all - master, Runtime.getRuntime().availableProcessors(),
+                    Runtime.getRuntime().availableProcessors() * 1e6 / all));
         }
         for (int i = 0; i < m.floodPool.size(); i++) {
             LogFloodBench.Run r = m.floodPool.get(i);
@@ -285,6 +307,30 @@ final class Report {
         addWrkErrors(notes, "Node", m.httpNode);
         notes.addAll(m.warnings);
         return notes;
+    }
+
+    /** What a worker start costs in CPU, and the cold start that cost allows on this machine at best. */
+    private void startCostNotes(List<String> notes) {
+        List<Double> worker = m.lifecycle(OURS).stream().flatMap(r -> r.restartCpuMs().stream())
+                .filter(Double::isFinite).toList();
+        List<Double> bare = m.lifecycle(OURS).stream().flatMap(r -> r.bareStartCpuMs().stream())
+                .filter(Double::isFinite).toList();
+        if (worker.isEmpty() || bare.isEmpty()) {
+            return;
+        }
+        double workerCpu = Summary.percentile(worker, 50);
+        double bareCpu = Summary.percentile(bare, 50);
+        List<Double> aot = m.lifecycle(OURS_AOT).stream().flatMap(r -> r.restartCpuMs().stream())
+                .filter(Double::isFinite).toList();
+        int cpus = Runtime.getRuntime().availableProcessors();
+        notes.add(String.format(Locale.ROOT, "A new worker used %s ms of CPU until its onStart ran, a bare JVM %s ms"
+                        + " until main(): the library's part of a worker start is about %s ms of CPU%s. %d such starts"
+                        + " on %d cores take at least %s ms, whatever else runs: the floor of a cold start of %d"
+                        + " workers, before the master's own start.", ResultTable.millis(workerCpu),
+                ResultTable.millis(bareCpu), ResultTable.millis(workerCpu - bareCpu), aot.isEmpty() ? ""
+                        : " (" + ResultTable.millis(Summary.percentile(aot, 50) - bareCpu) + " ms with the AOT cache)",
+                settings.poolWorkers(), cpus, ResultTable.millis(settings.poolWorkers() * workerCpu / cpus),
+                settings.poolWorkers()));
     }
 
     private static void addWrkErrors(List<String> notes, String server, List<Wrk.Result> results) {
