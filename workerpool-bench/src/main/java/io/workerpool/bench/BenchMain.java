@@ -1,0 +1,223 @@
+package io.workerpool.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * The benchmark harness: runs the restart, cold start, footprint, log-forwarding and HTTP benchmarks against
+ * workerpool and its peers, prints the report (a markdown table and notes) to stdout and writes it to
+ * {@code docs/benchmarks.md}. Started by {@code ./run-bench}; progress goes to stderr.
+ *
+ * <p>Options: {@code --quick} (fewer repetitions, shorter phases), {@code --wait-quiet} (first wait, up to 15
+ * minutes, for the load average to fall to half the CPU count), {@code --root DIR} (repository root),
+ * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http},
+ * {@code --command TEXT} (the command line to quote in the report).
+ */
+public final class BenchMain {
+    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http");
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) {
+        Path root = Path.of(".").toAbsolutePath().normalize();
+        Path out = null;
+        boolean quick = false;
+        boolean write = true;
+        boolean waitQuiet = false;
+        String command = "./run-bench";
+        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http"));
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> quick = true;
+                case "--no-write" -> write = false;
+                case "--wait-quiet" -> waitQuiet = true;
+                case "--root" -> root = Path.of(value(args, ++i, "--root")).toAbsolutePath().normalize();
+                case "--out" -> out = Path.of(value(args, ++i, "--out")).toAbsolutePath();
+                case "--command" -> command = value(args, ++i, "--command");
+                case "--only" -> {
+                    parts = new LinkedHashSet<>(List.of(value(args, ++i, "--only").split(",")));
+                    if (!PARTS.containsAll(parts)) {
+                        usage("--only takes a comma-separated subset of " + PARTS + ", got " + parts);
+                    }
+                }
+                default -> usage("unknown option '" + args[i] + "'");
+            }
+        }
+        if (out == null) {
+            out = root.resolve("docs/benchmarks.md");
+        }
+        BenchSettings settings = quick ? BenchSettings.quickRun() : BenchSettings.fullRun();
+        BenchContext context = BenchContext.create(root, settings);
+        Machine machine = Machine.current();
+        Measurements measurements = new Measurements();
+        if (waitQuiet) {
+            waitForQuiet(machine.cpus());
+        }
+        long started = System.nanoTime();
+        measurements.loadBefore = ProcFs.loadAverage();
+        progress("on %s; load average %.2f; files in %s", machine.describe(), measurements.loadBefore,
+                context.runDir());
+
+        List<PoolPeer> peers = availablePeers(context, measurements);
+        if (parts.contains("lifecycle")) {
+            runLifecycle(context, peers, measurements);
+        }
+        if (parts.contains("logs")) {
+            runLogs(context, measurements);
+        }
+        if (parts.contains("http")) {
+            runHttp(context, peers, measurements);
+        }
+        measurements.loadAfter = ProcFs.loadAverage();
+        measurements.seconds = (System.nanoTime() - started) / 1_000_000_000L;
+
+        String report = new Report(measurements, settings).markdown(machine, command);
+        System.out.print(report);
+        System.out.flush();
+        if (write) {
+            try {
+                Files.createDirectories(out.getParent());
+                Files.writeString(out, report);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the report to " + out, e);
+            }
+            progress("report written to %s", out);
+        }
+    }
+
+    /** Waits up to 15 minutes for the 1-minute load average to fall to half the CPU count. */
+    private static void waitForQuiet(int cpus) {
+        double quiet = cpus / 2.0;
+        long deadline = System.nanoTime() + java.time.Duration.ofMinutes(15).toNanos();
+        double load;
+        while ((load = ProcFs.loadAverage()) > quiet && System.nanoTime() < deadline) {
+            progress("load average %.2f, waiting for it to fall to %.1f ...", load, quiet);
+            StampTail.sleep(java.time.Duration.ofSeconds(20));
+        }
+    }
+
+    private static List<PoolPeer> availablePeers(BenchContext context, Measurements m) {
+        List<PoolPeer> available = new ArrayList<>();
+        for (PoolPeer peer : List.of(WorkerpoolPeer.plain(), new NodeClusterPeer(), new GunicornPeer())) {
+            String reason = peer.unavailableReason(context);
+            if (reason != null) {
+                m.skipped.put(peer.name(), reason);
+                progress("skipping %s: %s", peer.name(), reason);
+            } else {
+                if (!(peer instanceof WorkerpoolPeer)) {
+                    m.versions.put(peer.name(), peer.version(context)); // the JDK is in the header already
+                }
+                available.add(peer);
+            }
+        }
+        return available;
+    }
+
+    private static void runLifecycle(BenchContext context, List<PoolPeer> available, Measurements m) {
+        LifecycleBench bench = new LifecycleBench(context);
+        List<PoolPeer> peers = new ArrayList<>(available);
+        if (context.settings().quick()) {
+            m.skipped.put(Report.OURS_AOT, "not in --quick runs");
+        } else {
+            progress("training a JDK AOT cache for the workers ...");
+            AotCache.Cache cache = AotCache.create(context, m.skipped);
+            if (cache != null) {
+                peers.add(1, WorkerpoolPeer.withAotCache(cache));
+            }
+        }
+        int reps = context.settings().repetitions();
+        for (int rep = 1; rep <= reps; rep++) {
+            m.sampleLoad();
+            for (PoolPeer peer : peers) {
+                progress("restart/cold start/footprint %d/%d: %s ...", rep, reps, peer.name());
+                LifecycleBench.Run run = bench.run(peer, rep);
+                m.lifecycle.computeIfAbsent(peer.name(), k -> new ArrayList<>()).add(run);
+                run.warnings().forEach(w -> m.warnings.add(peer.name() + ", repetition: " + w));
+                progress("  cold start %.0f ms, restart p50 %.1f ms p95 %.1f ms%s%s", run.coldStartMs(),
+                        Summary.percentile(run.restartMs(), 50), Summary.percentile(run.restartMs(), 95),
+                        run.bareStartMs().isEmpty() ? "" : String.format(Locale.ROOT, " (bare JVM p50 %.1f ms)",
+                                Summary.percentile(run.bareStartMs(), 50)),
+                        Double.isNaN(run.idleMasterCpuPercent()) ? "" : String.format(Locale.ROOT,
+                                ", idle master CPU %.2f%%, RSS master %.1f MB, worker %.1f MB%s",
+                                run.idleMasterCpuPercent(), run.masterRssMb(), run.workerRssMb(),
+                                Double.isNaN(run.bareWorkerRssMb()) ? "" : String.format(Locale.ROOT, ", bare %.1f MB",
+                                        run.bareWorkerRssMb())));
+            }
+        }
+    }
+
+    private static void runLogs(BenchContext context, Measurements m) {
+        LogFloodBench bench = new LogFloodBench(context);
+        m.floodRecords = bench.totalRecords();
+        int reps = context.settings().repetitions();
+        for (int rep = 1; rep <= reps; rep++) {
+            m.sampleLoad();
+            progress("log forwarding %d/%d: %,d records ...", rep, reps, bench.totalRecords());
+            LogFloodBench.Run pool = bench.pool(rep);
+            m.floodPool.add(pool);
+            LogFloodBench.Run direct = bench.direct(rep);
+            m.floodDirect.add(direct);
+            progress("  pool %,.0f records/s (master CPU %.0f%%, %.1f µs CPU per record in all, peak heap %.1f MB, after"
+                            + " GC %.1f MB); one JVM %,.0f records/s (%.1f µs CPU per record, peak heap %.1f MB)",
+                    pool.recordsPerSecond(), pool.cpuPercent(), pool.cpuMicrosPerRecord(), pool.peakHeapMb(),
+                    pool.heapAfterGcMb(), direct.recordsPerSecond(), direct.cpuMicrosPerRecord(), direct.peakHeapMb());
+        }
+    }
+
+    private static void runHttp(BenchContext context, List<PoolPeer> peers, Measurements m) {
+        if (Executables.find("wrk").isEmpty()) {
+            m.skipped.put("http", "wrk is not installed (`./run-bench --install-peers` as root, or `apt-get install -y"
+                    + " wrk`)");
+            progress("skipping HTTP: wrk is not installed");
+            return;
+        }
+        m.versions.put("wrk", Executables.firstLine(List.of("wrk", "--version")).replaceAll(" Copyright.*", ""));
+        HttpBench bench = new HttpBench(context);
+        if (bench.examplesClasspath() == null) {
+            m.skipped.put("http", "workerpool-examples is not built (run ./run-bench, which builds it)");
+            return;
+        }
+        boolean node = peers.stream().anyMatch(p -> p instanceof NodeClusterPeer);
+        int reps = context.settings().repetitions();
+        for (int rep = 1; rep <= reps; rep++) {
+            m.sampleLoad();
+            progress("HTTP %d/%d ...", rep, reps);
+            Wrk.Result jetty = bench.jetty(rep);
+            m.httpJetty.add(jetty);
+            String nodeText = "";
+            if (node) {
+                Wrk.Result nodeResult = bench.node(rep);
+                m.httpNode.add(nodeResult);
+                nodeText = String.format(Locale.ROOT, "; Node %,.0f requests/s, p99 %.2f ms",
+                        nodeResult.requestsPerSecond(), nodeResult.p99Millis());
+            }
+            progress("  Jetty %,.0f requests/s, p99 %.2f ms%s", jetty.requestsPerSecond(), jetty.p99Millis(), nodeText);
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            usage(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static void usage(String problem) {
+        System.err.println("bench: " + problem);
+        System.err.println("usage: ./run-bench [--quick] [--wait-quiet] [--install-peers] [--no-write] [--out FILE]"
+                + " [--only lifecycle,logs,http]");
+        System.exit(2);
+    }
+
+    static void progress(String format, Object... args) {
+        System.err.println("bench: " + String.format(Locale.ROOT, format, args));
+    }
+}

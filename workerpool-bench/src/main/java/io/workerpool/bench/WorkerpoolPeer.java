@@ -1,0 +1,68 @@
+package io.workerpool.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * workerpool itself: {@link RestartPool}, whose workers stamp in onStart. The plain variant runs with the
+ * harness's class path and no extra options; {@link #withAotCache} runs from jars with the workers on a
+ * JDK AOT cache ({@code -XX:AOTCache}, see {@link AotCache}).
+ */
+final class WorkerpoolPeer implements PoolPeer {
+    private final String name;
+    private final String classpath;
+    private final List<String> workerJvmOptions;
+
+    private WorkerpoolPeer(String name, String classpath, List<String> workerJvmOptions) {
+        this.name = name;
+        this.classpath = classpath;
+        this.workerJvmOptions = List.copyOf(workerJvmOptions);
+    }
+
+    static WorkerpoolPeer plain() {
+        return new WorkerpoolPeer(Report.OURS, null, List.of());
+    }
+
+    static WorkerpoolPeer withAotCache(AotCache.Cache cache) {
+        return new WorkerpoolPeer(Report.OURS_AOT, cache.classpath(), List.of("-XX:AOTCache=" + cache.file()));
+    }
+
+    boolean isPlain() {
+        return workerJvmOptions.isEmpty();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String unavailableReason(BenchContext context) {
+        return null;
+    }
+
+    @Override
+    public String version(BenchContext context) {
+        return "JDK " + Runtime.version();
+    }
+
+    @Override
+    public String readyMeans() {
+        return "the worker's onStart callback ran";
+    }
+
+    @Override
+    public Child launch(BenchContext context, int workers, int port, Path stamps, String tag) {
+        List<String> options = new ArrayList<>();
+        if (!workerJvmOptions.isEmpty()) {
+            options.add("-Dbench.workerJvmOptions=" + String.join(" ", workerJvmOptions));
+        }
+        List<String> command = context.javaCommandWithClasspath(options,
+                classpath == null ? context.classpath() : classpath, RestartPool.class.getName(), stamps.toString(),
+                Integer.toString(workers));
+        return Child.start(name + " pool " + tag, command, context.runDir(), Map.of(),
+                context.runDir().resolve(tag + ".log"));
+    }
+}

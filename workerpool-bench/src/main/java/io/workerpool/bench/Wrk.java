@@ -1,0 +1,78 @@
+package io.workerpool.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Runs wrk against a loopback URL for a bounded time and reads its summary. */
+final class Wrk {
+    static final int THREADS = 2;
+    static final int CONNECTIONS = 50;
+
+    private static final Pattern REQUESTS_PER_SECOND = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
+    private static final Pattern P99 = Pattern.compile("^\\s*99(?:\\.0+)?%\\s+([0-9.]+)(us|ms|s)\\s*$",
+            Pattern.MULTILINE);
+    private static final Pattern SOCKET_ERRORS = Pattern.compile("Socket errors: (.*)");
+    private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+
+    /** What wrk reported: requests per second, the 99th percentile latency, and errors if any (or null). */
+    record Result(double requestsPerSecond, double p99Millis, String errors) {
+    }
+
+    private Wrk() {
+    }
+
+    static Result run(int port, Duration duration) {
+        String url = "http://127.0.0.1:" + port + "/";
+        List<String> command = List.of("wrk", "-t" + THREADS, "-c" + CONNECTIONS, "-d" + duration.toSeconds() + "s",
+                "--latency", "--timeout", "5s", url);
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            process.getOutputStream().close();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(duration.toSeconds() + 30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new BenchException("wrk did not end 30 s after its " + duration.toSeconds() + " s run");
+            }
+            return parse(new String(output, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new BenchException("cannot run wrk: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BenchException("interrupted");
+        }
+    }
+
+    static Result parse(String output) {
+        Matcher rps = REQUESTS_PER_SECOND.matcher(output);
+        Matcher p99 = P99.matcher(output);
+        if (!rps.find() || !p99.find()) {
+            throw new BenchException("cannot read wrk's output:\n" + output);
+        }
+        double value = Double.parseDouble(p99.group(1));
+        double millis = switch (p99.group(2)) {
+            case "us" -> value / 1000;
+            case "ms" -> value;
+            default -> value * 1000;
+        };
+        StringBuilder errors = new StringBuilder();
+        Matcher socket = SOCKET_ERRORS.matcher(output);
+        if (socket.find()) {
+            errors.append("socket errors: ").append(socket.group(1).trim());
+        }
+        Matcher non2xx = NON_2XX.matcher(output);
+        if (non2xx.find()) {
+            errors.append(errors.isEmpty() ? "" : "; ").append(non2xx.group(1)).append(" non-2xx responses");
+        }
+        return new Result(Double.parseDouble(rps.group(1)), millis, errors.isEmpty() ? null : errors.toString());
+    }
+
+    static String describe() {
+        return String.format(Locale.ROOT, "wrk -t%d -c%d --latency", THREADS, CONNECTIONS);
+    }
+}
