@@ -26,6 +26,7 @@ final class MasterLink implements LogSink {
     private final long pid;
     private final FrameChannel channel;
     private final StopRequests stopRequests;
+    private static final long PARENT_DEATH_SIGNAL_DELAY_MILLIS = 1000;
     private volatile boolean closing;
     /** A hot spare's id, once the master gives it one; -1 when it is stopped first. */
     private final java.util.concurrent.CompletableFuture<Integer> assignment = new java.util.concurrent.CompletableFuture<>();
@@ -91,9 +92,13 @@ final class MasterLink implements LogSink {
     }
 
     private void beat() {
-        armParentDeathSignal();
         long intervalMillis = Math.max(10, settings.workerTimeout().toMillis() / 5);
         try {
+            // Armed a moment after start, not during it: the first native call costs a fresh JVM a few hundred
+            // ms of CPU (FFM set-up), which would slow the worker's boot on a busy machine. Until then the
+            // control channel's EOF alone ends this worker if the master dies.
+            Thread.sleep(Math.min(intervalMillis, PARENT_DEATH_SIGNAL_DELAY_MILLIS));
+            armParentDeathSignal();
             while (!closing) {
                 Thread.sleep(intervalMillis);
                 channel.send(new Message.Heartbeat());
