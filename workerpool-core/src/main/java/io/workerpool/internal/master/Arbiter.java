@@ -279,12 +279,8 @@ final class Arbiter {
 
     // ---- what workers say ----
 
-    private WorkerJvm jvmOf(int id, long generation) {
-        return live.get(generation);
-    }
-
     private void onConnected(PoolEvent.WorkerConnected e) {
-        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        WorkerJvm jvm = live.get(e.generation());
         if (jvm == null) {
             e.connection().close();
             return;
@@ -299,7 +295,7 @@ final class Arbiter {
     }
 
     private void onSaid(PoolEvent.WorkerSaid e) {
-        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        WorkerJvm jvm = live.get(e.generation());
         if (jvm == null) {
             return;
         }
@@ -336,7 +332,7 @@ final class Arbiter {
     }
 
     private void onDisconnected(PoolEvent.WorkerDisconnected e) {
-        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        WorkerJvm jvm = live.get(e.generation());
         if (jvm == null) {
             return;
         }
@@ -354,20 +350,18 @@ final class Arbiter {
         long now = System.nanoTime();
         long timeoutNanos = config.workerTimeout().toNanos();
         for (WorkerJvm jvm : List.copyOf(live.values())) {
-            {
-                if (jvm.killPending || jvm.state == SlotState.STOPPING) {
-                    continue;
-                }
-                long silence = jvm.silenceNanos(now);
-                if (silence > timeoutNanos) {
-                    LOG.warn("{} sent no heartbeat for {} ms (workerTimeout {} ms): frozen, stopped or starved?"
-                            + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
-                            silence / 1_000_000, config.workerTimeout().toMillis());
-                    jvm.killPending = true;
-                    observer.workerKilledAsStale(jvm.id, jvm.pid());
-                    Signals.send(jvm.pid(), Signals.SIGQUIT);
-                    timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
-                }
+            if (jvm.killPending || jvm.state == SlotState.STOPPING) {
+                continue;
+            }
+            long silence = jvm.silenceNanos(now);
+            if (silence > timeoutNanos) {
+                LOG.warn("{} sent no heartbeat for {} ms (workerTimeout {} ms): frozen, stopped or starved?"
+                        + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
+                        silence / 1_000_000, config.workerTimeout().toMillis());
+                jvm.killPending = true;
+                observer.workerKilledAsStale(jvm.id, jvm.pid());
+                Signals.send(jvm.pid(), Signals.SIGQUIT);
+                timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
             }
         }
     }
@@ -413,7 +407,7 @@ final class Arbiter {
     }
 
     private void onKillDue(PoolEvent.KillDue e) {
-        WorkerJvm jvm = jvmOf(e.workerId(), e.generation());
+        WorkerJvm jvm = live.get(e.generation());
         if (jvm == null || e.onlyIfNotReady() && jvm.state != SlotState.STARTING) {
             return;
         }

@@ -309,7 +309,6 @@ public final class Pool {
 
     @Override
     public String toString() {
-        Arbiter a = arbiter;
-        return "Supervisor[" + state + ", workers " + workerIds() + "]" + (a == null ? "" : "");
+        return "Supervisor[" + state + ", workers " + workerIds() + "]";
     }
 }

@@ -32,9 +32,6 @@ final class WorkerSlot {
         return active != null ? active.state : failed ? SlotState.FAILED : SlotState.BACKOFF;
     }
 
-    boolean hasProcess() {
-        return active != null || successor != null;
-    }
 
     /** The JVM of this generation in this slot, or null. */
     WorkerJvm jvm(long generation) {
