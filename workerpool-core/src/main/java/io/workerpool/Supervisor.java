@@ -206,6 +206,7 @@ public final class Supervisor {
         private Duration maxWorkerAge;
         private long maxWorkerRssBytes;
         private int spares;
+        private int reloadBatch = 1;
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;
@@ -329,6 +330,17 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * Rolling reload batch: how many workers a reload (or recycling) replaces at the same time (default 1).
+         * Each new JVM reports ready before its old one is asked to stop, so the pool never serves with fewer
+         * workers; a larger batch makes a reload of many workers faster at the cost of that many extra JVMs
+         * while it runs.
+         */
+        public Builder reloadBatch(int count) {
+            this.reloadBatch = count;
+            return this;
+        }
+
         /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
         public Builder workerJvmOptions(String... options) {
             Objects.requireNonNull(options, "workerJvmOptions must not be null");
@@ -369,6 +381,9 @@ public final class Supervisor {
             if (spares < 0) {
                 throw new IllegalArgumentException("spares must be >= 0, got " + spares);
             }
+            if (reloadBatch < 1) {
+                throw new IllegalArgumentException("reloadBatch must be >= 1, got " + reloadBatch);
+            }
             if (maxWorkerRssBytes < 0) {
                 throw new IllegalArgumentException("maxWorkerRss must be >= 0 bytes (0: no limit), got "
                         + maxWorkerRssBytes);
@@ -382,7 +397,7 @@ public final class Supervisor {
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
                     absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
-                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares);
+                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch);
             return new Supervisor(factory, config);
         }
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.TypeConversionException;
  */
 final class Converters {
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,9})([kKmMgG])");
     private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([^\\]]*)]|([^:\\[\\]]*)):(\\d{1,5})");
 
     private Converters() {
@@ -40,6 +41,24 @@ final class Converters {
                         + "'");
             }
             return d;
+        }
+    }
+
+    /** "512M", "2G", "800k" (binary units); positive. */
+    static final class PositiveSize implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            Matcher m = SIZE.matcher(value.strip());
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                throw new TypeConversionException("must be a positive size like 800k, 512M or 2G, got '" + value
+                        + "'");
+            }
+            int shift = switch (Character.toLowerCase(m.group(2).charAt(0))) {
+                case 'k' -> 10;
+                case 'm' -> 20;
+                default -> 30;
+            };
+            return Long.parseLong(m.group(1)) << shift;
         }
     }
 

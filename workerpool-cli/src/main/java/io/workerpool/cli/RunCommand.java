@@ -91,6 +91,19 @@ final class RunCommand implements Callable<Integer> {
             + " --jvm-opt=-Xmx256m; repeat for more.")
     List<String> jvmOptions = new ArrayList<>();
 
+    @Option(names = "--reload-batch", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "How many workers a reload replaces at the same time, each new one ready before its old"
+                    + " one stops (default: 1).")
+    Integer reloadBatch;
+
+    @Option(names = "--max-worker-age", paramLabel = "D", converter = Converters.PositiveDuration.class,
+            description = "Recycle a worker older than this (+ up to 10% jitter), like a reload (default: never).")
+    Duration maxWorkerAge;
+
+    @Option(names = "--max-worker-rss", paramLabel = "SIZE", converter = Converters.PositiveSize.class,
+            description = "Recycle a worker whose resident memory passes this, e.g. 512M (default: never).")
+    Long maxWorkerRss;
+
     @Parameters(index = "0", paramLabel = "WORKER_CLASS", description = "The Worker subclass, e.g. "
             + "com.example.MyWorker.")
     String workerClass;
@@ -171,6 +184,15 @@ final class RunCommand implements Callable<Integer> {
             builder.controlSocket(controlSocket);
         }
         builder.daemonize(daemon);
+        if (reloadBatch != null) {
+            builder.reloadBatch(reloadBatch);
+        }
+        if (maxWorkerAge != null) {
+            builder.maxWorkerAge(maxWorkerAge);
+        }
+        if (maxWorkerRss != null) {
+            builder.maxWorkerRss(maxWorkerRss);
+        }
         List<String> workerJvmOptions = new ArrayList<>();
         // SLF4J announces the worker's log-forwarding provider on stderr at INFO: noise for users. Theirs follow.
         workerJvmOptions.add("-Dslf4j.internal.verbosity=WARN");

@@ -33,11 +33,32 @@ class OperationSignalsTest {
                     .isLessThan(events.indexOf("worker-shutdown 0 " + old0));
             assertThat(events.indexOf("worker-start 1 " + new1))
                     .isLessThan(events.indexOf("worker-shutdown 1 " + old1));
-            // one at a time: worker 1's successor starts after worker 0's old JVM stopped
+            // one at a time: worker 1's successor starts once worker 0's successor is ready
             assertThat(events.indexOf("worker-start 1 " + new1))
-                    .isGreaterThan(events.indexOf("worker-shutdown 0 " + old0));
+                    .isGreaterThan(events.indexOf("worker-start 0 " + new0));
             assertThat(Signal.alive(old0)).isFalse();
             assertThat(pool.count("worker-start \\d+ \\d+")).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aReloadBatchStartsThatManyNewWorkersAtOnce() throws Exception {
+        try (PoolProcess pool = PoolProcess.in(dir).with("workers", 4).with("reloadBatch", 2).start()) {
+            pool.awaitEvents("worker-main \\d+ \\d+", 4, START);
+            List<Long> old = List.of(pool.workerPid(0), pool.workerPid(1), pool.workerPid(2), pool.workerPid(3));
+
+            pool.signal("HUP");
+
+            pool.awaitLog("reload completed (SIGHUP): 4 worker(s) replaced", START);
+            String log = pool.log();
+            int firstTakeover = log.indexOf("took over");
+            // workers 0 and 1 are started in the same step, before any new JVM could take over
+            assertThat(log.indexOf("starting a new JVM for worker 1")).isBetween(0, firstTakeover);
+            for (int id = 0; id < 4; id++) {
+                assertThat(pool.workerPid(id)).isNotIn(old).isNotEqualTo(-1L);
+                assertThat(Signal.alive(old.get(id))).isFalse();
+            }
+            assertThat(pool.count("worker-start \\d+ \\d+")).isEqualTo(8);
         }
     }
 

@@ -54,6 +54,7 @@ public final class TestPool {
             builder.maxWorkerRss(Long.getLong("maxWorkerRssMb") * 1024 * 1024);
         }
         builder.spares(Integer.getInteger("spares", 0));
+        builder.reloadBatch(Integer.getInteger("reloadBatch", 1));
         if (Boolean.getBoolean("daemon")) {
             builder.daemonize(true);
         }

@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * The worker the CLI tests run, from {@code --classpath target/test-classes}: it appends one line per event to
  * the file named by its first ARG ("worker-main ID PID [ARGS]", "worker-shutdown ID PID"), so that tests wait
- * on lines instead of sleeping. Runs until asked to stop.
+ * on lines instead of sleeping. Runs until asked to stop; with the ARG {@code --print}, prints a numbered line to
+ * stdout every 20 ms.
  */
 public class RecordingWorker extends Worker {
     private final Path events;
@@ -30,7 +31,11 @@ public class RecordingWorker extends Worker {
     @Override
     protected void main() throws InterruptedException {
         record("worker-main " + id() + " " + pid + " " + args);
-        while (isRunning()) {
+        boolean print = args.contains("--print"); // a numbered line to stdout every 20 ms
+        for (long line = 0; isRunning(); line++) {
+            if (print) {
+                System.out.println("worker " + id() + " line " + line);
+            }
             Thread.sleep(20);
         }
     }

@@ -59,7 +59,7 @@ final class Arbiter {
         this.events = events;
         this.timer = timer;
         this.stopTimeout = config.stopTimeout();
-        this.reload = new RollingReload(this, observer);
+        this.reload = new RollingReload(this, observer, config.reloadBatch());
         this.spares = new HotSpares(config.spares(), this::spawn);
     }
 
@@ -173,7 +173,7 @@ final class Arbiter {
             slot.active = slot.successor;
             slot.successor = null;
             LOG.info("{} exited ({}) after {}; {} took over", jvm, how, uptime, slot.active);
-            reload.replaced(slot, jvm.state == SlotState.STOPPING);
+            reload.replaced(slot);
             return;
         }
         if (slot.removal != null) {
@@ -615,11 +615,15 @@ final class Arbiter {
         }
     }
 
-    /** Log rotation: every worker reopens its stdout/stderr files by path (new workers open them anyway). */
+    /**
+     * Log rotation: every worker reopens its stdout/stderr files by path (new workers open them anyway).
+     *
+     * @return how many workers were asked, or -1 when the pool has no output files to reopen
+     */
     int reopenOutput(String cause) {
         if (config.stdout() == null && config.stderr() == null) {
             LOG.info("{}: the workers write to the master's own stdout/stderr; nothing to reopen", cause);
-            return 0;
+            return -1;
         }
         Message reopen = new Message.ReopenOutput(pathOrNull(config.stdout()), pathOrNull(config.stderr()));
         int[] count = {0};

@@ -139,7 +139,11 @@ final class ControlSocket implements AutoCloseable {
                     }
                     yield "ok stopping";
                 }
-                case "logs-reopen" -> "ok " + pool.reopenOutput() + " worker(s) reopen their output files";
+                case "logs-reopen" -> {
+                    int asked = pool.reopenOutput();
+                    yield asked < 0 ? "ok nothing to reopen: the workers write to the master's own stdout/stderr"
+                            : "ok " + asked + " worker(s) reopen their output files";
+                }
                 case "reload" -> {
                     pool.reload();
                     yield "ok reloading";

@@ -2,60 +2,75 @@ package io.workerpool.internal.master;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A rolling reload: every worker replaced by a fresh JVM, one at a time. The successor starts next to the
- * old JVM and must report ready (its onStart callbacks done) before the old one is asked to stop, so the
- * pool never serves with fewer workers than it has. A successor that dies or stays unready aborts the
- * reload and the old workers keep serving. Driven by the {@link Arbiter}, on the pool's loop thread.
+ * A rolling reload: every worker replaced by a fresh JVM, {@code batch} at a time (default one). The successor
+ * starts next to the old JVM and must report ready (its onStart callbacks done) before the old one is asked to
+ * stop, so the pool never serves with fewer workers than it has. The next successor starts as soon as one is
+ * ready, while the old JVM drains, so a reload costs one JVM start per batch rather than a start and a stop.
+ * A successor that dies or stays unready aborts the reload and the old workers keep serving (successors
+ * already started finish their swap). Driven by the {@link Arbiter}, on the pool's loop thread.
  */
 final class RollingReload {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
 
     private final Arbiter arbiter;
     private final PoolObserver observer;
+    private final int batch;
     private final Deque<Integer> pending = new ArrayDeque<>();
+    private final Set<Integer> starting = new HashSet<>(); // ids whose successor is not ready yet
+    private final Set<Integer> draining = new HashSet<>(); // ids whose old JVM was asked to stop, not exited yet
     private boolean running;
     private String cause;
     private long startedNanos;
     private int replaced;
     private String lastResult = "no reload yet";
 
-    RollingReload(Arbiter arbiter, PoolObserver observer) {
+    RollingReload(Arbiter arbiter, PoolObserver observer, int batch) {
         this.arbiter = arbiter;
         this.observer = observer;
+        this.batch = batch;
     }
 
     void start(String cause, List<Integer> ids) {
         if (running) {
             LOG.warn("{}: a reload ({}) is already running with {} workers to go; ignored", cause, this.cause,
-                    pending.size() + 1);
+                    pending.size() + starting.size() + draining.size());
             return;
         }
         running = true;
         this.cause = cause;
         startedNanos = System.nanoTime();
         replaced = 0;
+        starting.clear();
+        draining.clear();
         pending.clear();
         pending.addAll(ids);
         observer.reloadStarted(cause);
-        LOG.info("reload ({}): replacing {} worker(s) one at a time, each new one ready before the old one stops",
-                cause, ids.size());
+        LOG.info("reload ({}): replacing {} worker(s) {} at a time, each new one ready before the old one stops",
+                cause, ids.size(), batch);
         next();
     }
 
     private void next() {
-        while (!pending.isEmpty()) {
+        while (starting.size() < batch && !pending.isEmpty()) {
             WorkerSlot slot = arbiter.slot(pending.poll());
             if (slot == null || slot.active == null) {
                 continue; // removed meanwhile, or waiting for a restart that brings fresh code anyway
             }
+            LOG.info("reload ({}): starting a new JVM for worker {}", cause, slot.id);
             if (!arbiter.startSuccessor(slot)) {
                 fail("could not start a new JVM for worker " + slot.id);
+                return;
             }
+            starting.add(slot.id);
+        }
+        if (!starting.isEmpty() || !draining.isEmpty()) {
             return;
         }
         long millis = (System.nanoTime() - startedNanos) / 1_000_000;
@@ -70,12 +85,19 @@ final class RollingReload {
         if (slot.active != null) {
             arbiter.stopGracefully(slot.active, "replaced by " + slot.successor);
         }
+        if (running && starting.remove(slot.id)) {
+            draining.add(slot.id);
+            next();
+        }
     }
 
-    /** The old JVM exited and the successor took over. */
-    void replaced(WorkerSlot slot, boolean asPlanned) {
+    /**
+     * The old JVM exited and the successor took over: as planned once it was asked to stop, or early when the
+     * old one died by itself before its successor was ready.
+     */
+    void replaced(WorkerSlot slot) {
         replaced++;
-        if (running) {
+        if (running && (draining.remove(slot.id) || starting.remove(slot.id))) {
             next();
         }
     }
@@ -90,6 +112,8 @@ final class RollingReload {
         if (running) {
             running = false;
             pending.clear();
+            starting.clear();
+            draining.clear();
             lastResult = "aborted (" + cause + "): " + why;
             LOG.warn("reload {}", lastResult);
             observer.reloadFinished(lastResult);
@@ -99,6 +123,8 @@ final class RollingReload {
     private void fail(String why) {
         running = false;
         pending.clear();
+        starting.clear();
+        draining.clear();
         lastResult = "failed (" + cause + "): " + why + "; the old workers keep serving";
         LOG.error("reload {}", lastResult);
         observer.reloadFinished(lastResult);
@@ -109,6 +135,7 @@ final class RollingReload {
     }
 
     String status() {
-        return running ? "running (" + cause + "), " + replaced + " replaced, " + pending.size() + " to go" : lastResult;
+        return running ? "running (" + cause + "), " + replaced + " replaced, " + (pending.size() + starting.size() + draining.size())
+                + " to go" : lastResult;
     }
 }
