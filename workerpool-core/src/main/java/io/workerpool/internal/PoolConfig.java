@@ -18,6 +18,8 @@ import java.util.List;
  * @param maxWorkerAge recycle a worker older than this (plus up to 10% jitter), or null for never
  * @param maxWorkerRssBytes recycle a worker whose resident memory passes this, or 0 for never
  * @param spares how many hot spare JVMs to keep warm, waiting for an id
+ * @param metrics where the master serves /healthz, /readyz and /metrics over HTTP, or null for nowhere
+ * @param readyShare the share of workers that must run for /readyz to answer 200, in (0, 1]
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -35,7 +37,9 @@ public record PoolConfig(
         List<String> workerJvmOptions,
         java.time.Duration maxWorkerAge,
         long maxWorkerRssBytes,
-        int spares) {
+        int spares,
+        InetSocketAddress metrics,
+        double readyShare) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);

@@ -1,5 +1,6 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.metrics.ExitCause;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -19,6 +20,8 @@ final class RollingReload {
     private final PoolObserver observer;
     private final Deque<Integer> pending = new ArrayDeque<>();
     private boolean running;
+    /** RELOAD, RESTART or RECYCLE: why the old JVMs are asked to stop, for metrics. */
+    private ExitCause kind = ExitCause.RELOAD;
     private String cause;
     private long startedNanos;
     private int replaced;
@@ -29,13 +32,14 @@ final class RollingReload {
         this.observer = observer;
     }
 
-    void start(String cause, List<Integer> ids) {
+    void start(ExitCause kind, String cause, List<Integer> ids) {
         if (running) {
             LOG.warn("{}: a reload ({}) is already running with {} workers to go; ignored", cause, this.cause,
                     pending.size() + 1);
             return;
         }
         running = true;
+        this.kind = kind;
         this.cause = cause;
         startedNanos = System.nanoTime();
         replaced = 0;
@@ -63,12 +67,13 @@ final class RollingReload {
         LOG.info("reload {}", lastResult);
         running = false;
         observer.reloadFinished(lastResult);
+        observer.replacementEnded(kind.label(), "completed");
     }
 
     /** The successor reported ready: now, and only now, the old JVM is asked to stop. */
     void successorReady(WorkerSlot slot) {
         if (slot.active != null) {
-            arbiter.stopGracefully(slot.active, "replaced by " + slot.successor);
+            arbiter.stopGracefully(slot.active, kind, "replaced by " + slot.successor);
         }
     }
 
@@ -93,6 +98,7 @@ final class RollingReload {
             lastResult = "aborted (" + cause + "): " + why;
             LOG.warn("reload {}", lastResult);
             observer.reloadFinished(lastResult);
+            observer.replacementEnded(kind.label(), "aborted");
         }
     }
 
@@ -102,6 +108,7 @@ final class RollingReload {
         lastResult = "failed (" + cause + "): " + why + "; the old workers keep serving";
         LOG.error("reload {}", lastResult);
         observer.reloadFinished(lastResult);
+        observer.replacementEnded(kind.label(), "failed");
     }
 
     boolean isRunning() {
