@@ -15,10 +15,15 @@ module io.workerpool {
     requires java.logging;
     // SO_PEERCRED on the control socket: only the master's user may manage the pool.
     requires jdk.net;
+    // The master's /healthz, /readyz and /metrics (metrics(address)): the JDK's own HTTP server.
+    requires jdk.httpserver;
 
     exports io.workerpool;
     // Workers run with -Dslf4j.provider=io.workerpool.internal.worker.logging.ForwardingServiceProvider:
     // SLF4J instantiates it by name.
     // ...and the worker's LogManager instantiates JulBootstrap by name (java.util.logging.config.class).
     exports io.workerpool.internal.worker.logging to org.slf4j, java.logging;
+    // /metrics comes from the optional workerpool-metrics module, which implements this service.
+    exports io.workerpool.internal.metrics to io.workerpool.metrics;
+    uses io.workerpool.internal.metrics.PoolMetricsProvider;
 }

@@ -207,6 +207,8 @@ public final class Supervisor {
         private long maxWorkerRssBytes;
         private int spares;
         private int reloadBatch = 1;
+        private InetSocketAddress metrics;
+        private double readyShare = 0.5;
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;
@@ -341,6 +343,28 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * The master serves HTTP on this address, for Kubernetes probes and Prometheus: {@code /healthz}
+         * (liveness: 200 while the master's loop keeps running its checks, 503 when it is stuck), {@code /readyz}
+         * (readiness: 200 while the pool runs with at least {@link #readyShare(double) readyShare} of its workers
+         * running, else 503 saying why) and {@code /metrics} (Prometheus text format; needs the
+         * {@code io.workerpool:workerpool-metrics} module, else 404). Port 0 picks a free port, which the master
+         * logs. Default: none.
+         */
+        public Builder metrics(InetSocketAddress address) {
+            this.metrics = address;
+            return this;
+        }
+
+        /**
+         * The share of the pool's workers that must be running for {@code /readyz} to answer 200: more than 0,
+         * at most 1 (all of them); the count is rounded up. Default 0.5.
+         */
+        public Builder readyShare(double share) {
+            this.readyShare = share;
+            return this;
+        }
+
         /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
         public Builder workerJvmOptions(String... options) {
             Objects.requireNonNull(options, "workerJvmOptions must not be null");
@@ -388,6 +412,18 @@ public final class Supervisor {
                 throw new IllegalArgumentException("maxWorkerRss must be >= 0 bytes (0: no limit), got "
                         + maxWorkerRssBytes);
             }
+            if (!(readyShare > 0 && readyShare <= 1)) {
+                throw new IllegalArgumentException("readyShare must be more than 0 and at most 1 (the share of"
+                        + " workers that must run for /readyz to answer 200), got " + readyShare);
+            }
+            if (metrics != null && metrics.isUnresolved()) {
+                throw new IllegalArgumentException("metrics address must be resolved (an IP address or a host name"
+                        + " this machine can resolve), got " + metrics);
+            }
+            if (metrics != null && metrics.getPort() != 0 && metrics.equals(listen)) {
+                throw new IllegalArgumentException("metrics(" + metrics + ") must not be the listen(...) address:"
+                        + " the workers serve that one; give metrics another port");
+            }
             for (String option : workerJvmOptions) {
                 if (option == null || option.isBlank()) {
                     throw new IllegalArgumentException("workerJvmOptions must not contain null or blank options, got "
@@ -397,7 +433,7 @@ public final class Supervisor {
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
                     absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
-                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch);
+                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch, metrics, readyShare);
             return new Supervisor(factory, config);
         }
 

@@ -3,6 +3,7 @@ package io.workerpool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,31 @@ class SupervisorBuilderTest {
                 .hasMessageStartingWith("daemonize(true) needs pidFile(path)");
         assertThatThrownBy(() -> Supervisor.builder(FACTORY).workerJvmOptions("-Xmx64m", " ").build())
                 .hasMessageStartingWith("workerJvmOptions must not contain null or blank options");
+    }
+
+    @Test
+    void refusesAReadyShareOutsideZeroToOne() {
+        for (double share : new double[] {0, -0.5, 1.01, Double.NaN}) {
+            assertThatThrownBy(() -> Supervisor.builder(FACTORY).readyShare(share).build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("readyShare must be more than 0 and at most 1 (the share of workers that must run"
+                            + " for /readyz to answer 200), got " + share);
+        }
+        Supervisor.builder(FACTORY).readyShare(1).metrics(new InetSocketAddress("127.0.0.1", 0)).build();
+        Supervisor.builder(FACTORY).readyShare(0.01).build();
+    }
+
+    @Test
+    void refusesAnUnresolvedMetricsAddressOrTheListenAddress() {
+        assertThatThrownBy(() -> Supervisor.builder(FACTORY)
+                .metrics(InetSocketAddress.createUnresolved("no-such-host.invalid", 9100)).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("metrics address must be resolved (an IP address or a host name this"
+                        + " machine can resolve), got no-such-host.invalid");
+        InetSocketAddress both = new InetSocketAddress("127.0.0.1", 8080);
+        assertThatThrownBy(() -> Supervisor.builder(FACTORY).listen(both).metrics(both).build())
+                .hasMessage("metrics(/127.0.0.1:8080) must not be the listen(...) address: the workers serve that"
+                        + " one; give metrics another port");
     }
 
     @Test

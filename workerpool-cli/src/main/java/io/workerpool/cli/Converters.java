@@ -103,6 +103,24 @@ final class Converters {
         }
     }
 
+    /** A share: a number more than 0 and at most 1, e.g. 0.5. */
+    static final class Share implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            double share;
+            try {
+                share = Double.parseDouble(value.strip());
+            } catch (NumberFormatException e) {
+                share = Double.NaN;
+            }
+            if (!(share > 0 && share <= 1)) {
+                throw new TypeConversionException("must be a number more than 0 and at most 1 like 0.5, got '" + value
+                        + "'");
+            }
+            return share;
+        }
+    }
+
     /** "HOST:PORT", "[::1]:PORT", ":PORT" or "*:PORT" (every interface); port 0 picks a free one. */
     static final class ListenAddress implements ITypeConverter<InetSocketAddress> {
         @Override

@@ -33,6 +33,8 @@ import picocli.CommandLine.Parameters;
             "      com.example.HttpWorker --verbose",
             "  workerpool run --daemon --pidfile /var/run/app.pid \\",
             "      --stdout app.out --stderr app.err --classpath app.jar com.example.MyWorker",
+            "  workerpool run --workers 4 --metrics 0.0.0.0:9100 --ready-share 0.75 \\",
+            "      --classpath app.jar com.example.MyWorker     # /healthz /readyz /metrics",
             "  workerpool status --pidfile /var/run/app.pid",
             "",
             "Exit status: 0 after a graceful stop, 1 when the pool cannot start, 2 for a bad flag or worker class."})
@@ -71,6 +73,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--listen", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
             description = "The master binds it; workers accept on Worker.listenChannel(). One address for now.")
     List<InetSocketAddress> listen = new ArrayList<>();
+
+    @Option(names = "--metrics", paramLabel = "HOST:PORT", converter = Converters.ListenAddress.class,
+            description = "Serve /healthz, /readyz (for Kubernetes probes) and /metrics (Prometheus) over HTTP"
+                    + " here; port 0 picks a free one, shown by 'status'.")
+    InetSocketAddress metrics;
+
+    @Option(names = "--ready-share", paramLabel = "X", converter = Converters.Share.class,
+            description = "/readyz answers 200 while at least this share of the workers run, rounded up: more than 0,"
+                    + " at most 1 (default: 0.5). Needs --metrics.")
+    Double readyShare;
 
     @Option(names = "--pidfile", paramLabel = "FILE", description = "Locked pidfile with the master's pid; the"
             + " management socket goes beside it (pool.pid -> pool.sock).")
@@ -138,6 +150,9 @@ final class RunCommand implements Callable<Integer> {
         if (daemon && pidFile == null) {
             throw CliException.usage("--daemon needs --pidfile FILE: it is how you find and stop the daemon");
         }
+        if (readyShare != null && metrics == null) {
+            throw CliException.usage("--ready-share needs --metrics HOST:PORT: /readyz is served there");
+        }
         if (jvmOptions.stream().anyMatch(String::isBlank)) {
             throw CliException.usage("--jvm-opt must be a JVM option like -Xmx256m, got a blank one");
         }
@@ -179,6 +194,12 @@ final class RunCommand implements Callable<Integer> {
         }
         if (pidFile != null) {
             builder.pidFile(pidFile);
+        }
+        if (metrics != null) {
+            builder.metrics(metrics);
+        }
+        if (readyShare != null) {
+            builder.readyShare(readyShare);
         }
         if (controlSocket != null) {
             builder.controlSocket(controlSocket);

@@ -49,6 +49,9 @@ final class StatusTable {
         StringBuilder out = new StringBuilder();
         out.append("master pid ").append(text(pool.get("pid"))).append(", ").append(text(pool.get("state")))
                 .append(", ").append(workers.size()).append(workers.size() == 1 ? " worker" : " workers");
+        if (pool.get("metrics") instanceof String metrics) {
+            out.append("; http://").append(metrics).append(" (/healthz /readyz /metrics)");
+        }
         if (pool.get("reload") instanceof String reload) {
             out.append("; reload: ").append(reload);
         }

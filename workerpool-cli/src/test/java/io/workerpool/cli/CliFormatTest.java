@@ -56,6 +56,9 @@ class CliFormatTest {
                 0   101  RUNNING  1m 3s   2         signal 9 (SIGKILL)  120ms      50.0 MB
                 1   -    BACKOFF  -       5         exit status 3       -          -
                 """);
+        assertThat(StatusTable.render("{\"pid\":100,\"state\":\"RUNNING\",\"metrics\":\"127.0.0.1:9100\","
+                + "\"workers\":[]}")).startsWith("master pid 100, RUNNING, 0 workers; http://127.0.0.1:9100 (/healthz"
+                + " /readyz /metrics)\n");
         assertThatThrownBy(() -> StatusTable.render("not json")).isInstanceOf(CliException.class)
                 .hasMessageStartingWith("the pool's status reply is not the JSON");
     }

@@ -6,9 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.workerpool.cli.CliProcess.Result;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,7 +69,8 @@ class CliPoolTest {
             long worker0 = pool.workerPid(0);
             assertThat(ok(CliProcess.run(dir, "restart", "0", "--pidfile", pidfile))).isEqualTo("restarting worker 0");
             pool.awaitEvents("worker-shutdown 0 " + worker0, 1);
-            assertThat(pool.workerPid(0)).isNotEqualTo(worker0);
+            // the new JVM reported ready before the old one stopped, but may write "worker-main" after it
+            await().atMost(Duration.ofSeconds(60)).until(() -> pool.workerPid(0) != worker0);
 
             long[] before = {pool.workerPid(0), pool.workerPid(1)};
             assertThat(ok(CliProcess.run(dir, "reload", "--pidfile", pidfile))).isEqualTo("reloading");
@@ -85,6 +92,45 @@ class CliPoolTest {
             assertThat(pidFile).doesNotExist();
             assertThat(pool.output()).doesNotContain("SLF4J(I)").doesNotContain("Exception");
         }
+    }
+
+    @Test
+    void servesHealthAndMetricsOnThePortThatStatusShows() throws Exception {
+        Path events = dir.resolve("events.txt");
+        Path pidFile = dir.resolve("pool.pid");
+        String pidfile = pidFile.toString();
+        try (CliProcess pool = CliProcess.start(dir, "master", events, pidFile, "run", "--workers", "2",
+                "--metrics", "127.0.0.1:0", "--ready-share", "1", "--pidfile", pidfile, "--classpath", TEST_CLASSES,
+                RECORDING_WORKER, events.toString())) {
+            pool.awaitEvents("worker-main [01] \\d+ .*", 2);
+            Result json = CliProcess.run(dir, "status", "--json", "--pidfile", pidfile);
+            assertThat(json.exit()).as("%s", json).isZero();
+            Matcher address = Pattern.compile("\"metrics\":\"127\\.0\\.0\\.1:(\\d+)\"").matcher(json.out());
+            assertThat(address.find()).as("%s", json).isTrue();
+            int port = Integer.parseInt(address.group(1));
+            assertThat(port).isPositive();
+            assertThat(ok(CliProcess.run(dir, "status", "--pidfile", pidfile)))
+                    .contains("; http://127.0.0.1:" + port + " (/healthz /readyz /metrics)");
+
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                    assertThat(get(port, "/readyz")).isEqualTo("200 ready: 2 of 2 workers running, need 2\n"));
+            assertThat(get(port, "/healthz")).startsWith("200 ok: the pool is running");
+            String metrics = get(port, "/metrics");
+            assertThat(metrics).startsWith("200 ").contains("workerpool_workers{state=\"running\"} 2.0",
+                    "workerpool_exits_total{cause=\"signal\"} 0.0", "workerpool_ready 1.0");
+
+            assertThat(ok(CliProcess.run(dir, "stop", "--pidfile", pidfile))).endsWith("stopped");
+            assertThat(pool.output()).contains("serving http://127.0.0.1:" + port + "/healthz")
+                    .doesNotContain("WARN").doesNotContain("Exception");
+        }
+    }
+
+    /** "STATUS BODY" of a GET on 127.0.0.1. */
+    private static String get(int port, String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() + " " + response.body();
     }
 
     @Test

@@ -34,6 +34,12 @@ class CliUsageTest {
                         new String[] {"--check-interval", "2s", "--worker-timeout", "1s", PKG + "RecordingWorker"}),
                 Arguments.of("only one --listen address is supported yet",
                         new String[] {"--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", PKG + "RecordingWorker"}),
+                Arguments.of("--metrics must be HOST:PORT like 127.0.0.1:8080, [::1]:8080 or *:8080 (port 0-65535),"
+                        + " got '9100'", new String[] {"--metrics", "9100", PKG + "RecordingWorker"}),
+                Arguments.of("--ready-share must be a number more than 0 and at most 1 like 0.5, got '1.5'",
+                        new String[] {"--metrics", "127.0.0.1:0", "--ready-share", "1.5", PKG + "RecordingWorker"}),
+                Arguments.of("--ready-share needs --metrics HOST:PORT: /readyz is served there",
+                        new String[] {"--ready-share", "0.5", PKG + "RecordingWorker"}),
                 Arguments.of("unknown option '--wrokers'", new String[] {"--wrokers", "2", PKG + "RecordingWorker"}),
                 Arguments.of("worker class com.example.Missing not found on --classpath " + TEST_CLASSES,
                         new String[] {"com.example.Missing"}),

@@ -19,6 +19,8 @@ import java.util.List;
  * @param maxWorkerRssBytes recycle a worker whose resident memory passes this, or 0 for never
  * @param spares how many hot spare JVMs to keep warm, waiting for an id
  * @param reloadBatch how many workers a rolling reload replaces at the same time
+ * @param metrics where the master serves /healthz, /readyz and /metrics over HTTP, or null for nowhere
+ * @param readyShare the share of workers that must run for /readyz to answer 200, in (0, 1]
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -37,7 +39,9 @@ public record PoolConfig(
         java.time.Duration maxWorkerAge,
         long maxWorkerRssBytes,
         int spares,
-        int reloadBatch) {
+        int reloadBatch,
+        InetSocketAddress metrics,
+        double readyShare) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);

@@ -55,6 +55,13 @@ public final class TestPool {
         }
         builder.spares(Integer.getInteger("spares", 0));
         builder.reloadBatch(Integer.getInteger("reloadBatch", 1));
+        if (System.getProperty("metrics") != null) { // HOST:PORT
+            String[] hostPort = System.getProperty("metrics").split(":");
+            builder.metrics(new java.net.InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])));
+        }
+        if (System.getProperty("readyShare") != null) {
+            builder.readyShare(Double.parseDouble(System.getProperty("readyShare")));
+        }
         if (Boolean.getBoolean("daemon")) {
             builder.daemonize(true);
         }

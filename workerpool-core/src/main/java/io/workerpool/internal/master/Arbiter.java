@@ -2,6 +2,8 @@ package io.workerpool.internal.master;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.metrics.ExitCause;
+import io.workerpool.internal.metrics.PoolSnapshot;
 import io.workerpool.internal.wire.ExitCodes;
 import io.workerpool.internal.wire.Message;
 import java.io.IOException;
@@ -159,7 +161,8 @@ final class Arbiter {
         }
         long uptimeNanos = System.nanoTime() - jvm.spawnedNanos;
         String uptime = formatMillis(uptimeNanos / 1_000_000);
-        observer.workerExited(jvm.id, jvm.pid(), e.status(), jvm.state == SlotState.STOPPING);
+        observer.workerExited(jvm.id, jvm.pid(), e.status(),
+                jvm.stopCause != null ? jvm.stopCause : ExitCause.ofStatus(e.status()));
         if (jvm == slot.successor) {
             slot.successor = null;
             LOG.error("{} exited ({}) after {} before it was ready; {} keeps serving", jvm, how, uptime, slot);
@@ -196,6 +199,7 @@ final class Arbiter {
             return;
         }
         slot.restarts++;
+        observer.workerRestarting(slot.id);
         Duration delay = RestartPolicy.delay(slot.quickExitsInARow, e.status());
         String cause = causeOf(e.status());
         if (jvm.startedNanos == 0 && config.stderr() != null) {
@@ -339,6 +343,7 @@ final class Arbiter {
         jvm.connection = null;
         if (e.protocolError() != null) {
             LOG.error("{} broke the control protocol ({}): killing it", jvm, e.protocolError());
+            jvm.stopCause = ExitCause.PROTOCOL_ERROR;
             kill(jvm);
         }
         // A plain EOF means the worker is exiting: its exit event follows. If it lingers, silence kills it.
@@ -359,6 +364,7 @@ final class Arbiter {
                         + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
                         silence / 1_000_000, config.workerTimeout().toMillis());
                 jvm.killPending = true;
+                jvm.stopCause = ExitCause.STALE;
                 observer.workerKilledAsStale(jvm.id, jvm.pid());
                 Signals.send(jvm.pid(), Signals.SIGQUIT);
                 timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
@@ -382,6 +388,7 @@ final class Arbiter {
                 continue;
             }
             String cause = null;
+            String kind = "age";
             if (config.maxWorkerAge() != null) {
                 long limit = (long) (config.maxWorkerAge().toNanos() * (1 + jvm.ageJitter));
                 if (now - jvm.spawnedNanos > limit) {
@@ -393,6 +400,7 @@ final class Arbiter {
             if (cause == null && config.maxWorkerRssBytes() > 0) {
                 long rss = ProcStatus.rssBytes(jvm.pid());
                 if (rss > config.maxWorkerRssBytes()) {
+                    kind = "rss";
                     cause = "RSS " + rss / (1024 * 1024) + " MB passed maxWorkerRss "
                             + config.maxWorkerRssBytes() / (1024 * 1024) + " MB";
                 }
@@ -400,7 +408,8 @@ final class Arbiter {
             if (cause != null) {
                 slot.recycles++;
                 LOG.info("{}: recycling it (recycle #{} of this id): {}", jvm, slot.recycles, cause);
-                reload.start("recycle of worker " + slot.id + ": " + cause, List.of(slot.id));
+                observer.workerRecycling(slot.id, kind);
+                reload.start(ExitCause.RECYCLE, "recycle of worker " + slot.id + ": " + cause, List.of(slot.id));
                 return;
             }
         }
@@ -413,6 +422,9 @@ final class Arbiter {
         }
         if (e.reason() != null) {
             LOG.warn("{} {}: SIGKILL", jvm, e.reason());
+        }
+        if (jvm.stopCause == null) {
+            jvm.stopCause = ExitCause.STALE; // a successor that did not report ready in time
         }
         kill(jvm);
     }
@@ -462,8 +474,11 @@ final class Arbiter {
     }
 
     /** Asks one JVM to stop gracefully; it is SIGKILLed if it is still there after stopTimeout. */
-    void stopGracefully(WorkerJvm jvm, String why) {
+    void stopGracefully(WorkerJvm jvm, ExitCause cause, String why) {
         LOG.info("{}: {}, stopping it gracefully", jvm, why);
+        if (jvm.stopCause == null) {
+            jvm.stopCause = cause;
+        }
         requestStop(jvm, false);
         timer.schedule(stopTimeout, new PoolEvent.KillDue(jvm.id, jvm.generation,
                 "still running " + stopTimeout.toMillis() + " ms after it was asked to stop", false));
@@ -471,6 +486,9 @@ final class Arbiter {
 
     private void requestStop(WorkerJvm jvm, boolean interrupt) {
         jvm.state = SlotState.STOPPING;
+        if (jvm.stopCause == null) {
+            jvm.stopCause = ExitCause.STOP;
+        }
         if (jvm.connection != null) {
             send(jvm, interrupt ? new Message.Interrupt() : new Message.Stop());
         } else {
@@ -521,12 +539,13 @@ final class Arbiter {
             WorkerJvm successor = slot.successor;
             slot.successor = null;
             reload.successorFailed(slot, "worker " + id + " is being removed");
+            successor.stopCause = ExitCause.REMOVE;
             kill(successor);
         }
         if (slot.active == null) {
             forget(slot, slot.lastExitStatus == null ? 0 : slot.lastExitStatus);
         } else {
-            stopGracefully(slot.active, "removing it from the pool");
+            stopGracefully(slot.active, ExitCause.REMOVE, "removing it from the pool");
         }
         return slot.removal;
     }
@@ -553,7 +572,7 @@ final class Arbiter {
         if (state != PoolState.RUNNING) {
             throw new IllegalStateException("cannot reload: the pool is " + state);
         }
-        reload.start(cause, List.copyOf(slots.keySet()));
+        reload.start(ExitCause.RELOAD, cause, List.copyOf(slots.keySet()));
     }
 
     void restartWorker(int id) {
@@ -567,7 +586,7 @@ final class Arbiter {
         if (state != PoolState.RUNNING) {
             throw new IllegalStateException("cannot " + cause + ": the pool is " + state);
         }
-        reload.start(cause, ids);
+        reload.start(ExitCause.RESTART, cause, ids);
     }
 
     /** Starts a successor JVM for the slot; false when it could not be started. */
@@ -666,6 +685,11 @@ final class Arbiter {
                     "", Duration.ofNanos(spare.silenceNanos(now)), ProcStatus.rssBytes(spare.pid())));
         }
         return result;
+    }
+
+    /** For the health endpoints and metrics: see {@link PoolSnapshots}. */
+    PoolSnapshot snapshot() {
+        return PoolSnapshots.take(state, slots.values(), spares.all().size(), config.readyShare());
     }
 
     private void forget(WorkerSlot slot, int status) {

@@ -47,6 +47,8 @@ final class ControlServer implements AutoCloseable {
     private final Thread acceptThread;
     /** One per accepted connection, until its channel has been read to the end (or failed). */
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
+    /** Counts replayed log records for the metrics, or null. */
+    private volatile Runnable logRecordCounter;
 
     private ControlServer(Path directory, ServerSocketChannel server, Consumer<PoolEvent> events) {
         this.directory = directory;
@@ -70,6 +72,11 @@ final class ControlServer implements AutoCloseable {
         ControlServer controlServer = new ControlServer(directory, server, events);
         controlServer.acceptThread.start();
         return controlServer;
+    }
+
+    /** Called once per log record replayed, from the reader threads (concurrently): for the metrics. */
+    void countLogRecords(Runnable counter) {
+        this.logRecordCounter = counter;
     }
 
     Path socketPath() {
@@ -200,7 +207,13 @@ final class ControlServer implements AutoCloseable {
             connection.touch();
             switch (message) {
                 case Message.Heartbeat ignored -> { }
-                case Message.Log log -> logReplay.replay(connection.workerId(), log.record());
+                case Message.Log log -> {
+                    logReplay.replay(connection.workerId(), log.record());
+                    Runnable counter = logRecordCounter;
+                    if (counter != null) {
+                        counter.run();
+                    }
+                }
                 case Message.LevelQuery query -> connection.send(new Message.LevelReply(levelsOf(query)));
                 case Message.Started ignored -> events.accept(said(connection, message));
                 case Message.Stopping ignored -> events.accept(said(connection, message));

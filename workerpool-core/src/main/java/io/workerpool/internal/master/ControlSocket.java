@@ -171,7 +171,11 @@ final class ControlSocket implements AutoCloseable {
         StringBuilder json = new StringBuilder(256);
         json.append("{\"pid\":").append(ProcessHandle.current().pid())
                 .append(",\"state\":").append(Json.string(pool.state().name()))
-                .append(",\"reload\":").append(Json.string(pool.reloadStatus()))
+                .append(",\"reload\":").append(Json.string(pool.reloadStatus()));
+        if (pool.metricsAddress() != null) {
+            json.append(",\"metrics\":").append(Json.string(pool.metricsAddress()));
+        }
+        json
                 .append(",\"workers\":[");
         for (int i = 0; i < workers.size(); i++) {
             WorkerStatus w = workers.get(i);

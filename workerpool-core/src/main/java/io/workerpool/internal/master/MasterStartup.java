@@ -31,6 +31,7 @@ final class MasterStartup {
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
     private ControlServer controlServer;
     private DescriptorHandoff.Server handoff;
+    private MetricsServer metricsServer;
 
     MasterStartup(PoolConfig config) {
         this.config = config;
@@ -65,6 +66,11 @@ final class MasterStartup {
                         + e.getMessage(), e);
             }
             taken.push(handoff);
+        }
+        if (config.metrics() != null) {
+            metricsServer = MetricsServer.start(config);
+            taken.push(metricsServer);
+            controlServer.countLogRecords(metricsServer.logRecordCounter());
         }
     }
 
@@ -177,6 +183,11 @@ final class MasterStartup {
 
     Path handoffSocket() {
         return handoff == null ? null : handoff.path();
+    }
+
+    /** The /healthz, /readyz, /metrics server, or null without metrics(address). */
+    MetricsServer metricsServer() {
+        return metricsServer;
     }
 
     ControlServer controlServer() {

@@ -1,5 +1,6 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.metrics.ExitCause;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,8 +36,16 @@ final class Observers implements PoolObserver {
         each(o -> o.workerStarted(id, pid, startMillis));
     }
 
-    @Override public void workerExited(int id, long pid, int status, boolean expected) {
-        each(o -> o.workerExited(id, pid, status, expected));
+    @Override public void workerExited(int id, long pid, int status, ExitCause cause) {
+        each(o -> o.workerExited(id, pid, status, cause));
+    }
+
+    @Override public void workerRestarting(int id) { each(o -> o.workerRestarting(id)); }
+
+    @Override public void workerRecycling(int id, String cause) { each(o -> o.workerRecycling(id, cause)); }
+
+    @Override public void replacementEnded(String kind, String result) {
+        each(o -> o.replacementEnded(kind, result));
     }
 
     @Override public void workerKilledAsStale(int id, long pid) { each(o -> o.workerKilledAsStale(id, pid)); }

@@ -43,6 +43,9 @@ public final class Pool {
     private volatile Thread loopThread;
     private ScheduledThreadPoolExecutor timer;
     private final List<PoolObserver> observers = new CopyOnWriteArrayList<>();
+    /** The /healthz, /readyz, /metrics server (metrics(address)), or null; the loop publishes snapshots to it. */
+    private MetricsServer metricsServer;
+    private volatile String metricsAddress;
 
     public Pool(PoolConfig config) {
         this.config = config;
@@ -213,6 +216,11 @@ public final class Pool {
             timer.setRemoveOnCancelPolicy(true);
             WorkerSpawner spawner = new WorkerSpawner(config, startup.controlServer().socketPath(),
                     startup.handoffSocket());
+            metricsServer = startup.metricsServer();
+            if (metricsServer != null) {
+                metricsAddress = MetricsServer.format(metricsServer.address());
+                addObserver(metricsServer.observer());
+            }
             runCallbacks("master onStart", startCallbacks, true);
             observers.add(new PoolObserver() {
                 @Override
@@ -242,10 +250,12 @@ public final class Pool {
             LOG.info("pool starting {} workers {} (pid {})", ids.size(), ids, ProcessHandle.current().pid());
             arbiter.start(ids);
             state = arbiter.state();
+            publish(true); // the loop starts: liveness counts from here
             long period = config.checkInterval().toNanos();
             timer.scheduleAtFixedRate(() -> events.add(new PoolEvent.Tick()), period, period, TimeUnit.NANOSECONDS);
             Daemon.reportReady();
             loop();
+            publish(false);
             if (arbiter.haltReason() != null) {
                 throw new PoolStartException(arbiter.haltReason());
             }
@@ -277,7 +287,20 @@ public final class Pool {
                 LOG.error("{}: failed to handle {}: {}", arbiter, event, e.toString(), e);
             }
             state = arbiter.state();
+            publish(event instanceof PoolEvent.Tick);
         }
+    }
+
+    /** Hands the HTTP threads a fresh snapshot; {@code checked} when the loop just ran its periodic check. */
+    private void publish(boolean checked) {
+        if (metricsServer != null) {
+            metricsServer.publish(arbiter.snapshot(), checked);
+        }
+    }
+
+    /** "host:port" of the /healthz, /readyz, /metrics server once it runs (the real port for port 0), or null. */
+    public String metricsAddress() {
+        return metricsAddress;
     }
 
     private void onStopSignal(String name) {

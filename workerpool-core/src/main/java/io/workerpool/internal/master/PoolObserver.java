@@ -1,5 +1,7 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.metrics.ExitCause;
+
 /**
  * What the pool tells integrations (systemd notify, metrics) as it goes. Called on the pool's loop thread:
  * implementations must return quickly and never block on the pool.
@@ -12,8 +14,16 @@ public interface PoolObserver {
     default void workerStarted(int id, long pid, long startMillis) {
     }
 
-    /** A worker JVM exited; {@code expected} when the master had asked it to stop. */
-    default void workerExited(int id, long pid, int status, boolean expected) {
+    /** A worker JVM exited; {@code cause} says whether the master had asked for it, and why. */
+    default void workerExited(int id, long pid, int status, ExitCause cause) {
+    }
+
+    /** A worker id is given a new JVM after an exit the master had not asked for (its restart count grows). */
+    default void workerRestarting(int id) {
+    }
+
+    /** A worker is recycled; {@code cause}: "age" (maxWorkerAge) or "rss" (maxWorkerRss). */
+    default void workerRecycling(int id, String cause) {
     }
 
     default void workerKilledAsStale(int id, long pid) {
@@ -24,6 +34,13 @@ public interface PoolObserver {
 
     /** {@code result}: "completed ...", "failed ...", "aborted ...". */
     default void reloadFinished(String result) {
+    }
+
+    /**
+     * A rolling replacement ended: {@code kind} "reload", "restart" or "recycle"; {@code result} "completed",
+     * "failed" or "aborted".
+     */
+    default void replacementEnded(String kind, String result) {
     }
 
     default void poolStopping(String cause) {

@@ -1,5 +1,6 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.metrics.ExitCause;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
@@ -26,6 +27,8 @@ final class RollingReload {
     private final Set<Integer> starting = new HashSet<>(); // ids whose successor is not ready yet
     private final Set<Integer> draining = new HashSet<>(); // ids whose old JVM was asked to stop, not exited yet
     private boolean running;
+    /** RELOAD, RESTART or RECYCLE: why the old JVMs are asked to stop, for metrics. */
+    private ExitCause kind = ExitCause.RELOAD;
     private String cause;
     private long startedNanos;
     private int replaced;
@@ -37,13 +40,14 @@ final class RollingReload {
         this.batch = batch;
     }
 
-    void start(String cause, List<Integer> ids) {
+    void start(ExitCause kind, String cause, List<Integer> ids) {
         if (running) {
             LOG.warn("{}: a reload ({}) is already running with {} workers to go; ignored", cause, this.cause,
                     pending.size() + starting.size() + draining.size());
             return;
         }
         running = true;
+        this.kind = kind;
         this.cause = cause;
         startedNanos = System.nanoTime();
         replaced = 0;
@@ -78,12 +82,13 @@ final class RollingReload {
         LOG.info("reload {}", lastResult);
         running = false;
         observer.reloadFinished(lastResult);
+        observer.replacementEnded(kind.label(), "completed");
     }
 
     /** The successor reported ready: now, and only now, the old JVM is asked to stop. */
     void successorReady(WorkerSlot slot) {
         if (slot.active != null) {
-            arbiter.stopGracefully(slot.active, "replaced by " + slot.successor);
+            arbiter.stopGracefully(slot.active, kind, "replaced by " + slot.successor);
         }
         if (running && starting.remove(slot.id)) {
             draining.add(slot.id);
@@ -117,6 +122,7 @@ final class RollingReload {
             lastResult = "aborted (" + cause + "): " + why;
             LOG.warn("reload {}", lastResult);
             observer.reloadFinished(lastResult);
+            observer.replacementEnded(kind.label(), "aborted");
         }
     }
 
@@ -128,6 +134,7 @@ final class RollingReload {
         lastResult = "failed (" + cause + "): " + why + "; the old workers keep serving";
         LOG.error("reload {}", lastResult);
         observer.reloadFinished(lastResult);
+        observer.replacementEnded(kind.label(), "failed");
     }
 
     boolean isRunning() {
@@ -135,7 +142,7 @@ final class RollingReload {
     }
 
     String status() {
-        return running ? "running (" + cause + "), " + replaced + " replaced, " + (pending.size() + starting.size() + draining.size())
-                + " to go" : lastResult;
+        int toGo = pending.size() + starting.size() + draining.size();
+        return running ? "running (" + cause + "), " + replaced + " replaced, " + toGo + " to go" : lastResult;
     }
 }

@@ -18,6 +18,8 @@ final class WorkerJvm {
     SlotState state = SlotState.STARTING;
     long startedNanos;
     ControlConnection connection;
+    /** Why the master asked it to stop or killed it; null while it has not (its exit status tells then). */
+    io.workerpool.internal.metrics.ExitCause stopCause;
     /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
     boolean killPending;
 

@@ -1,0 +1,33 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.metrics.PoolSnapshot;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/** Takes a {@link PoolSnapshot} of the arbiter's slots, on the loop thread, for the HTTP threads to read. */
+final class PoolSnapshots {
+    private PoolSnapshots() {
+    }
+
+    static PoolSnapshot take(PoolState state, Collection<WorkerSlot> slots, int spares, double readyShare) {
+        long now = System.nanoTime();
+        List<PoolSnapshot.WorkerSample> samples = new ArrayList<>(slots.size());
+        int workers = 0;
+        int running = 0;
+        for (WorkerSlot slot : slots) {
+            SlotState slotState = slot.state();
+            WorkerJvm jvm = slot.active;
+            samples.add(new PoolSnapshot.WorkerSample(slot.id, slotState.name(),
+                    jvm == null ? -1 : jvm.silenceNanos(now)));
+            if (slot.removal == null) {
+                workers++;
+                if (slotState == SlotState.RUNNING) {
+                    running++;
+                }
+            }
+        }
+        return new PoolSnapshot(state.name(), now, workers, running, PoolSnapshot.needed(workers, readyShare),
+                samples, spares);
+    }
+}
