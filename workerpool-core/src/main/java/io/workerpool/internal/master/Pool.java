@@ -43,6 +43,7 @@ public final class Pool {
     private volatile Thread loopThread;
     private ScheduledThreadPoolExecutor timer;
     private final List<PoolObserver> observers = new CopyOnWriteArrayList<>();
+    private volatile OrphanReaper orphans;
 
     public Pool(PoolConfig config) {
         this.config = config;
@@ -155,6 +156,12 @@ public final class Pool {
         return state;
     }
 
+    /** How many orphaned processes (adopted as a child subreaper, or as PID 1) the master has reaped. */
+    public long orphansReaped() {
+        OrphanReaper reaper = orphans;
+        return reaper == null ? 0 : reaper.reaped();
+    }
+
     private <T> T onLoop(String what, java.util.function.Function<Arbiter, T> action) {
         if (state == PoolState.NEW || state == PoolState.STOPPED || arbiter == null) {
             throw new IllegalStateException("cannot " + what + ": the pool is " + state
@@ -200,6 +207,8 @@ public final class Pool {
             Daemon.detach();
         }
         loopThread = Thread.currentThread();
+        // Before any worker starts, so that every process a worker leaves behind is re-parented to us
+        orphans = OrphanReaper.start();
         MasterStartup startup = new MasterStartup(config);
         try {
             startup.start(events::add);
@@ -273,6 +282,9 @@ public final class Pool {
             }
             try {
                 arbiter.handle(event);
+                if (event instanceof PoolEvent.Tick) {
+                    orphans.onTick(arbiter::isWorkerPid);
+                }
             } catch (RuntimeException e) {
                 LOG.error("{}: failed to handle {}: {}", arbiter, event, e.toString(), e);
             }
