@@ -2,6 +2,7 @@ package io.workerpool.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -87,6 +88,80 @@ class OrphanReapingTest {
         }
     }
 
+    /**
+     * As in a container: the master is PID 1 of its own pid namespace (unshare(1), where this machine allows
+     * it). Orphans of the namespace, the workers' included, are reaped, and TERM from outside stops the pool
+     * gracefully with exit status 0.
+     */
+    @Test
+    void asPid1OfAPidNamespaceItReapsOrphansAndStopsGracefullyOnTerm() throws Exception {
+        List<String> unshare = pidNamespaceWrapper();
+        assumeTrue(unshare != null, "unshare(1) cannot create a pid namespace here");
+        Path go = dir.resolve("go");
+        try (PoolProcess pool = PoolProcess.in(dir).wrapper(unshare.toArray(String[]::new)).with("workers", 2)
+                .with("behaviour", "orphan").with("orphanGo", go).with("checkIntervalMs", 100).start()) {
+            pool.awaitEvent("master-start 1");
+            pool.awaitEvents("worker-orphan \\d+ \\d+ \\d+", 2, START);
+            long master = await().atMost(START).until(() -> pool.master().children().findFirst()
+                    .map(ProcessHandle::pid).orElse(-1L), pid -> pid > 0);
+            await().atMost(START).alias("the orphans, children of the master (host pid " + master + ")")
+                    .until(() -> childrenWaitingFor(master, go) == 2);
+
+            Files.createFile(go);
+
+            await().atMost(START).alias("the orphans reaped\nlog:\n" + pool.tail())
+                    .until(() -> childrenWaitingFor(master, go) == 0 && zombieChildren(master).isEmpty());
+            assertThat(countMatches(pool.log(), "reaped orphaned process \\d+ \\(exit status 5\\)")).isEqualTo(2);
+
+            Signal.send(master, "TERM");
+            assertThat(pool.waitFor(START)).as("exit status of the master as PID 1\n" + pool.tail()).isZero();
+            assertThat(pool.log()).contains("pool stopping (SIGTERM)").contains("pool stopped");
+        } finally {
+            if (!Files.exists(go)) {
+                Files.createFile(go);
+            }
+        }
+    }
+
+    /** unshare's options that give the command a pid namespace of its own here, or null when none works. */
+    private static List<String> pidNamespaceWrapper() throws InterruptedException {
+        for (List<String> options : List.of(List.of("-p", "-f", "--mount-proc", "--kill-child"),
+                List.of("-r", "-p", "-f", "--mount-proc", "--kill-child"))) {
+            List<String> command = new ArrayList<>(List.of("unshare"));
+            command.addAll(options);
+            try {
+                Process probe = new ProcessBuilder(concat(command, "true")).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (probe.waitFor() == 0) {
+                    return command;
+                }
+            } catch (IOException e) {
+                return null; // no unshare(1)
+            }
+        }
+        return null;
+    }
+
+    private static List<String> concat(List<String> list, String last) {
+        List<String> all = new ArrayList<>(list);
+        all.add(last);
+        return all;
+    }
+
+    /** Children of {@code parent} (host pids) still running the orphan script that waits for {@code go}. */
+    private static long childrenWaitingFor(long parent, Path go) throws IOException {
+        long count = 0;
+        for (long child : children(parent, false)) {
+            try {
+                String cmdline = Files.readString(Path.of("/proc/" + child + "/cmdline"), StandardCharsets.UTF_8);
+                count += cmdline.contains("'" + go + "'") ? 1 : 0; // the script quotes it; the workers' -D does not
+            } catch (IOException e) {
+                // gone meanwhile
+            }
+        }
+        return count;
+    }
+
     private static List<Long> orphanPids(PoolProcess pool) {
         List<Long> pids = new ArrayList<>();
         for (String line : pool.events()) {
@@ -116,9 +191,14 @@ class OrphanReapingTest {
         return -1;
     }
 
-    /** Children of {@code parent} in state Z, from /proc/PID/stat ("pid (comm) state ppid ..."). */
+    /** Children of {@code parent} in state Z. */
     private static List<Long> zombieChildren(long parent) throws IOException {
-        List<Long> zombies = new ArrayList<>();
+        return children(parent, true);
+    }
+
+    /** Children of {@code parent} (all, or only zombies), from /proc/PID/stat ("pid (comm) state ppid ..."). */
+    private static List<Long> children(long parent, boolean zombiesOnly) throws IOException {
+        List<Long> children = new ArrayList<>();
         try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
             for (Path entry : entries.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
                 String stat;
@@ -128,11 +208,11 @@ class OrphanReapingTest {
                     continue; // gone meanwhile
                 }
                 String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                if (fields[0].equals("Z") && Long.parseLong(fields[1]) == parent) {
-                    zombies.add(Long.parseLong(entry.getFileName().toString()));
+                if (Long.parseLong(fields[1]) == parent && (!zombiesOnly || fields[0].equals("Z"))) {
+                    children.add(Long.parseLong(entry.getFileName().toString()));
                 }
             }
         }
-        return zombies;
+        return children;
     }
 }
