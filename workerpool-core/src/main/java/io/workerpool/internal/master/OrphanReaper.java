@@ -44,6 +44,7 @@ final class OrphanReaper {
     }
 
     private final boolean enabled;
+    private boolean subreaper;
     private Map<Long, Sighting> zombies = new HashMap<>();
     /** Written by the loop thread only; read by anyone (metrics). */
     private volatile long reaped;
@@ -63,15 +64,32 @@ final class OrphanReaper {
             return new OrphanReaper(false);
         }
         long pid = ProcessHandle.current().pid();
+        OrphanReaper reaper = new OrphanReaper(true);
         try {
             Posix.setChildSubreaper(true);
+            reaper.subreaper = true;
             LOG.debug("child subreaper (pid {}): orphaned processes of the workers are re-parented to the master,"
                     + " which reaps them{}", pid, pid == 1 ? "; as PID 1 it reaps every orphan of this container" : "");
         } catch (PosixException | RuntimeException e) {
             LOG.info("cannot become a child subreaper ({}): processes the workers start that outlive their parent"
                     + " go to init instead of the master", e.getMessage());
         }
-        return new OrphanReaper(true);
+        return reaper;
+    }
+
+    /**
+     * The pool has stopped: orphans go to init again, as they did before it started (Supervisor.main() may
+     * return into a program that goes on, and nobody would reap them).
+     */
+    void stop() {
+        if (subreaper) {
+            try {
+                Posix.setChildSubreaper(false);
+                subreaper = false;
+            } catch (PosixException e) {
+                LOG.debug("clearing the child subreaper flag: {}", e.getMessage());
+            }
+        }
     }
 
     /**

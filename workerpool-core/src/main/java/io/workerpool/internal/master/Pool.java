@@ -207,8 +207,6 @@ public final class Pool {
             Daemon.detach();
         }
         loopThread = Thread.currentThread();
-        // Before any worker starts, so that every process a worker leaves behind is re-parented to us
-        orphans = OrphanReaper.start();
         MasterStartup startup = new MasterStartup(config);
         try {
             startup.start(events::add);
@@ -222,6 +220,9 @@ public final class Pool {
             timer.setRemoveOnCancelPolicy(true);
             WorkerSpawner spawner = new WorkerSpawner(config, startup.controlServer().socketPath(),
                     startup.handoffSocket());
+            // Before any worker starts, so that every process a worker leaves behind is re-parented to us; after
+            // the spawner, whose check of the library's native access the first native call here would change
+            orphans = OrphanReaper.start();
             runCallbacks("master onStart", startCallbacks, true);
             observers.add(new PoolObserver() {
                 @Override
@@ -237,6 +238,9 @@ public final class Pool {
         } catch (RuntimeException | Error e) {
             state = PoolState.STOPPED;
             shutdownTimer();
+            if (orphans != null) {
+                orphans.stop();
+            }
             startup.close(e);
             Daemon.reportFailure(String.valueOf(e.getMessage()));
             throw e;
@@ -265,6 +269,7 @@ public final class Pool {
                 startup.controlServer().awaitReaders(DRAIN_TIMEOUT);
             }
             runCallbacks("master onShutdown", shutdownCallbacks, false);
+            orphans.stop();
             startup.close(null);
             state = PoolState.STOPPED;
             LOG.info("pool stopped");
