@@ -16,7 +16,9 @@ import java.time.Duration;
  * <p>Worker behaviours ({@code -Dbehaviour=...}, or per id: {@code -Dbehaviour.1=...}): {@code loop} (until
  * stopped), {@code ignore-stop} (never returns; swallows interrupts), {@code crash} (main throws at once),
  * {@code exit} (main returns at once), {@code boot-fail} (the factory throws), {@code block} (sleeps until
- * interrupted), {@code print} (prints to stdout and stderr, then loops).
+ * interrupted), {@code print} (prints to stdout and stderr, then loops), {@code orphan} (leaves behind a
+ * process that waits for the file {@code -DorphanGo=...}, then exits 5; records its pid; loops),
+ * {@code exit7} ({@code System.exit(7)} at once).
  */
 public final class TestPool {
     private TestPool() {
@@ -114,6 +116,11 @@ public final class TestPool {
             switch (behaviour) {
                 case "crash" -> throw new IllegalStateException("crash on purpose in worker " + id());
                 case "exit" -> { }
+                case "exit7" -> System.exit(7);
+                case "orphan" -> {
+                    record(events, "worker-orphan " + id() + " " + pid + " " + leaveOrphan());
+                    loop();
+                }
                 case "ignore-stop" -> {
                     while (true) {
                         try {
@@ -160,6 +167,23 @@ public final class TestPool {
                 default -> loop();
             }
             record(events, "worker-main-returned " + id() + " " + pid);
+        }
+
+        /**
+         * Starts a shell that starts a subshell in the background and exits at once: the subshell, orphaned,
+         * is re-parented to the nearest child subreaper (the master). It waits (at most a minute) for the
+         * file {@code orphanGo}, then exits 5. Returns its pid.
+         */
+        private static long leaveOrphan() throws IOException, InterruptedException {
+            String go = System.getProperty("orphanGo");
+            String script = "( i=0; while [ ! -e '" + go + "' ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done;"
+                    + " exit 5 ) </dev/null >/dev/null 2>&1 & echo $!";
+            Process shell = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+            String orphanPid = new String(shell.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+            if (shell.waitFor() != 0 || orphanPid.isEmpty()) {
+                throw new IllegalStateException("sh -c '" + script + "' failed: " + orphanPid);
+            }
+            return Long.parseLong(orphanPid);
         }
 
         private void loop() throws InterruptedException {

@@ -73,6 +73,16 @@ final class Arbiter {
         return publishedIds;
     }
 
+    /** Whether {@code pid} is a JVM this pool started and still waits for (worker, successor or spare). */
+    boolean isWorkerPid(long pid) {
+        for (WorkerJvm jvm : live.values()) {
+            if (jvm.pid() == pid) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Starts every initial worker at once; they boot in parallel. */
     void start(Iterable<Integer> ids) {
         for (int id : ids) {

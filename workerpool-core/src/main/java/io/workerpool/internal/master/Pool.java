@@ -46,6 +46,7 @@ public final class Pool {
     /** The /healthz, /readyz, /metrics server (metrics(address)), or null; the loop publishes snapshots to it. */
     private MetricsServer metricsServer;
     private volatile String metricsAddress;
+    private volatile OrphanReaper orphans;
 
     public Pool(PoolConfig config) {
         this.config = config;
@@ -158,6 +159,12 @@ public final class Pool {
         return state;
     }
 
+    /** How many orphaned processes (adopted as a child subreaper, or as PID 1) the master has reaped. */
+    public long orphansReaped() {
+        OrphanReaper reaper = orphans;
+        return reaper == null ? 0 : reaper.reaped();
+    }
+
     private <T> T onLoop(String what, java.util.function.Function<Arbiter, T> action) {
         if (state == PoolState.NEW || state == PoolState.STOPPED || arbiter == null) {
             throw new IllegalStateException("cannot " + what + ": the pool is " + state
@@ -221,6 +228,9 @@ public final class Pool {
                 metricsAddress = MetricsServer.format(metricsServer.address());
                 addObserver(metricsServer.observer());
             }
+            // Before any worker starts, so that every process a worker leaves behind is re-parented to us; after
+            // the spawner, whose check of the library's native access the first native call here would change
+            orphans = OrphanReaper.start();
             runCallbacks("master onStart", startCallbacks, true);
             observers.add(new PoolObserver() {
                 @Override
@@ -236,6 +246,9 @@ public final class Pool {
         } catch (RuntimeException | Error e) {
             state = PoolState.STOPPED;
             shutdownTimer();
+            if (orphans != null) {
+                orphans.stop();
+            }
             startup.close(e);
             Daemon.reportFailure(String.valueOf(e.getMessage()));
             throw e;
@@ -266,6 +279,7 @@ public final class Pool {
                 startup.controlServer().awaitReaders(DRAIN_TIMEOUT);
             }
             runCallbacks("master onShutdown", shutdownCallbacks, false);
+            orphans.stop();
             startup.close(null);
             state = PoolState.STOPPED;
             LOG.info("pool stopped");
@@ -283,6 +297,9 @@ public final class Pool {
             }
             try {
                 arbiter.handle(event);
+                if (event instanceof PoolEvent.Tick) {
+                    orphans.onTick(arbiter::isWorkerPid);
+                }
             } catch (RuntimeException e) {
                 LOG.error("{}: failed to handle {}: {}", arbiter, event, e.toString(), e);
             }

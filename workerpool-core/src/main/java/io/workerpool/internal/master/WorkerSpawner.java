@@ -36,10 +36,12 @@ final class WorkerSpawner {
         this.command = WorkerCommand.ofCurrentProcess();
         List<String> options = new ArrayList<>();
         Module core = WorkerSpawner.class.getModule();
-        if (!core.isNativeAccessEnabled()) {
+        if (!command.hasJvmOption("--enable-native-access")) {
             // The worker runtime calls native code (FFM): grant it to this library, named after how it was
             // loaded: io.workerpool on a module path, ALL-UNNAMED on a class path or in an executable jar.
-            // When the master already has it, the same command line gives it to the worker.
+            // When the master's command line grants it, the worker's (the same) does too. Decided from the
+            // command line, not Module.isNativeAccessEnabled(): under the default "warn" mode the master's own
+            // first native call (pidfile lock, listening socket, subreaper) turns that flag on.
             options.add("--enable-native-access=" + (core.isNamed() ? core.getName() : "ALL-UNNAMED"));
         }
         // Workers forward log records to the master instead of printing them: pick our SLF4J provider

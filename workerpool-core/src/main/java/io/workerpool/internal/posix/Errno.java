@@ -12,6 +12,7 @@ final class Errno {
     static final int ESRCH = 3;
     static final int EINTR = 4;
     static final int EBADF = 9;
+    static final int ECHILD = 10;
     static final int EAGAIN = 11;
     static final int ENOMEM = 12;
     static final int EACCES = 13;
@@ -37,7 +38,7 @@ final class Errno {
             entry(EINTR, "EINTR", "Interrupted system call"),
             entry(5, "EIO", "Input/output error"),
             entry(EBADF, "EBADF", "Bad file descriptor"),
-            entry(10, "ECHILD", "No child processes"),
+            entry(ECHILD, "ECHILD", "No child processes"),
             entry(EAGAIN, "EAGAIN", "Resource temporarily unavailable"),
             entry(ENOMEM, "ENOMEM", "Cannot allocate memory"),
             entry(EACCES, "EACCES", "Permission denied"),

@@ -24,6 +24,11 @@ final class Libc {
     /** int prctl(int option, ...): always called with four unsigned long arguments, as the man page advises. */
     static final NativeFunction PRCTL = NativeFunction.variadic("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    static final NativeFunction WAITPID = NativeFunction.restartingOnEintr("waitpid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    /** int waitid(idtype_t, id_t, siginfo_t *, int). */
+    static final NativeFunction WAITID = NativeFunction.restartingOnEintr("waitid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
     // descriptors
     /** int open(const char *path, int flags, ...): called with the mode argument, needed with O_CREAT. */
@@ -77,6 +82,16 @@ final class Libc {
     static final int PR_SET_PDEATHSIG = 1;
     static final int PR_SET_CHILD_SUBREAPER = 36;
     static final int PR_GET_CHILD_SUBREAPER = 37;
+
+    static final int P_ALL = 0;
+    static final int WNOHANG = 1;
+    static final int WEXITED = 4;
+    /** Leave the child waitable: only look at it. */
+    static final int WNOWAIT = 0x01000000;
+    /** sizeof(siginfo_t), the same on every Linux architecture. */
+    static final int SIGINFO_SIZE = 128;
+    /** offsetof(siginfo_t, si_pid) on 64-bit Linux: three ints, then the union aligned to 8. */
+    static final int SIGINFO_PID_OFFSET = 16;
 
     static final int O_WRONLY = 1;
     static final int O_CREAT = 0100;

@@ -7,6 +7,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.OptionalInt;
 
 /**
  * The POSIX calls the JDK does not offer, made through the FFM API (no JNI). Linux only; each call binds its C
@@ -95,6 +96,48 @@ public final class Posix {
      */
     public static void setChildSubreaper(boolean on) throws PosixException {
         Libc.PRCTL.call(Libc.PR_SET_CHILD_SUBREAPER, on ? 1L : 0L, 0L, 0L, 0L);
+    }
+
+    /**
+     * The pid of one child of this process that has exited and not been waited for yet (a zombie), or 0
+     * when there is none (also when there are no children at all). The child is left as it is, still
+     * waitable by whoever waits for it (waitid(P_ALL, WEXITED | WNOHANG | WNOWAIT)). One system call: a
+     * cheap way to learn that a closer look is worth it.
+     */
+    public static int peekExitedChild() throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment siginfo = arena.allocate(Libc.SIGINFO_SIZE, 8); // zeroed: si_pid stays 0 if none
+            Libc.WAITID.call(Libc.P_ALL, 0, siginfo, Libc.WEXITED | Libc.WNOHANG | Libc.WNOWAIT);
+            return siginfo.get(JAVA_INT, Libc.SIGINFO_PID_OFFSET);
+        } catch (PosixException e) {
+            if (e.errno() == Errno.ECHILD) {
+                return 0;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Reaps the child {@code pid} if it has exited (waitpid(pid, &status, WNOHANG)) and returns how it ended
+     * as the JDK reports it: the exit status, or 128 + the signal that killed it. Empty when it has not
+     * exited yet. Never call it for a child a {@link Process} stands for: the JDK's own waitpid would then
+     * fail with ECHILD and its {@code Process} would report exit status 0.
+     *
+     * @throws PosixException ECHILD when {@code pid} is not a child of this process, or was reaped already
+     */
+    public static OptionalInt reapIfExited(int pid) throws PosixException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("reapIfExited needs one process id > 0, got " + pid);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment status = arena.allocate(JAVA_INT);
+            if (Libc.WAITPID.call(pid, status, Libc.WNOHANG) == 0) {
+                return OptionalInt.empty();
+            }
+            int raw = status.get(JAVA_INT, 0);
+            int signal = raw & 0x7f;
+            return OptionalInt.of(signal == 0 ? (raw >> 8) & 0xff : 128 + signal);
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -32,6 +33,7 @@ public final class HandoffChild {
                 case "close-detaches-streams" -> closeDetachesStreams();
                 case "setsid" -> setsid();
                 case "orphan-parent" -> orphanParent();
+                case "reap-orphans" -> reapOrphans();
                 case "orphan-parent-thread" -> orphanParentThread();
                 case "orphan" -> orphan(Long.parseLong(args[1]));
                 default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -176,6 +178,33 @@ public final class HandoffChild {
             return false;
         } catch (PosixException e) {
             return e.errno() == Errno.EBADF;
+        }
+    }
+
+    /**
+     * As a child subreaper: adopts two orphans (one exits 6, one is killed by SIGKILL), finds each with
+     * peekExitedChild (which leaves it waitable) and reaps it with reapIfExited; prints what it saw.
+     */
+    private static void reapOrphans() throws Exception {
+        Posix.setChildSubreaper(true);
+        System.out.println("PEEK-NONE " + Posix.peekExitedChild());
+        for (String body : List.of("sleep 0.2; exit 6", "exec sh -c 'sleep 0.2; kill -9 $$'")) {
+            Process shell = new ProcessBuilder("sh", "-c", "( " + body + " ) </dev/null >/dev/null 2>&1 & echo $!")
+                    .start();
+            int orphan = Integer.parseInt(new String(shell.getInputStream().readAllBytes()).trim());
+            shell.waitFor();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Posix.peekExitedChild() != orphan && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            int peekedAgain = Posix.peekExitedChild(); // WNOWAIT: still there
+            System.out.println("REAPED " + (peekedAgain == orphan) + " " + Posix.reapIfExited(orphan).orElse(-1));
+            try {
+                Posix.reapIfExited(orphan);
+                System.out.println("AGAIN reaped twice?");
+            } catch (PosixException e) {
+                System.out.println("AGAIN " + e.errnoName());
+            }
         }
     }
 }

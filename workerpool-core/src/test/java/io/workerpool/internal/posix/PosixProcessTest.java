@@ -103,6 +103,18 @@ class PosixProcessTest {
     }
 
     @Test
+    void aSubreaperPeeksAtExitedOrphansAndReapsThemWithTheirStatus() throws Exception {
+        try (ChildJvm child = ChildJvm.start("reap-orphans")) {
+            assertThat(child.awaitLine("PEEK-NONE ")).isEqualTo("PEEK-NONE 0");
+            assertThat(child.awaitLine("REAPED ")).isEqualTo("REAPED true 6");
+            assertThat(child.awaitLine("AGAIN ")).isEqualTo("AGAIN ECHILD");
+            assertThat(child.awaitLine("REAPED ")).isEqualTo("REAPED true " + (128 + 9)); // as the JDK reports it
+            assertThat(child.awaitLine("AGAIN ")).isEqualTo("AGAIN ECHILD");
+            assertThat(child.awaitExit()).isZero();
+        }
+    }
+
+    @Test
     void setsidStartsASessionOnceThenSaysEperm() throws Exception {
         try (ChildJvm child = ChildJvm.start("setsid")) {
             assertThat(child.awaitLine("SESSION ")).isEqualTo("SESSION " + child.pid());
