@@ -145,7 +145,7 @@ final class Arbiter {
             return;
         }
         boolean neverConnected = controlServer.revoke(jvm.id, jvm.generation);
-        String bootError = jvm.connection == null ? null : jvm.connection.bootError();
+        String bootError = jvm.connection != null ? jvm.connection.bootError() : jvm.bootError;
         // Not closed here: the worker's last log records may still be in the channel, and closing would
         // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
         jvm.connection = null;
@@ -349,6 +349,9 @@ final class Arbiter {
         WorkerJvm jvm = live.get(e.generation());
         if (jvm == null) {
             return;
+        }
+        if (jvm.connection != null) {
+            jvm.bootError = jvm.connection.bootError(); // read to its end: the record is in if it was sent
         }
         jvm.connection = null;
         if (e.protocolError() != null) {

@@ -18,6 +18,8 @@ final class WorkerJvm {
     SlotState state = SlotState.STARTING;
     long startedNanos;
     ControlConnection connection;
+    /** The error it logged before it started, kept when its channel closes: why it failed to boot. */
+    String bootError;
     /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
     boolean killPending;
 
