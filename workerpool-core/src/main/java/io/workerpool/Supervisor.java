@@ -1,5 +1,6 @@
 package io.workerpool;
 
+import io.workerpool.internal.BuilderChecks;
 import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.master.Pool;
 import io.workerpool.internal.wire.WorkerEnvironment;
@@ -187,6 +188,8 @@ public final class Supervisor {
 
     /** Settings of a pool; {@link #build()} validates them and says what is wrong. */
     public static final class Builder {
+        /** What {@code workerIds(null)} leaves, so that build() can say so. */
+        private static final int[] NULL_IDS = new int[0];
         private final WorkerFactory factory;
         private int workers = 2;
         private int[] workerIds;
@@ -223,7 +226,7 @@ public final class Supervisor {
 
         /** Explicit worker ids instead of 0..N-1; distinct and >= 0. */
         public Builder workerIds(int... ids) {
-            this.workerIds = ids == null ? null : ids.clone();
+            this.workerIds = ids == null ? NULL_IDS : ids.clone();
             return this;
         }
 
@@ -380,9 +383,9 @@ public final class Supervisor {
          */
         public Supervisor build() {
             List<Integer> ids = validatedIds();
-            requirePositive("checkInterval", checkInterval);
-            requirePositive("workerTimeout", workerTimeout);
-            requirePositive("stopTimeout", stopTimeout);
+            requireDuration("checkInterval", checkInterval);
+            requireDuration("workerTimeout", workerTimeout);
+            requireDuration("stopTimeout", stopTimeout);
             if (checkInterval.compareTo(workerTimeout) >= 0) {
                 throw new IllegalArgumentException("checkInterval must be shorter than workerTimeout, got checkInterval "
                         + checkInterval + " and workerTimeout " + workerTimeout
@@ -392,6 +395,10 @@ public final class Supervisor {
                 throw new IllegalArgumentException("a pool shares one listening socket: give listen(" + listen
                         + ") or listenUnix(" + listenPath + "), not both");
             }
+            if (listen != null && listen.isUnresolved()) {
+                throw new IllegalArgumentException("listen address must be resolved, got unresolved " + listen
+                        + ": check the host name, or create it with new InetSocketAddress(host, port)");
+            }
             if (listenBacklog < 1) {
                 throw new IllegalArgumentException("listenBacklog must be >= 1, got " + listenBacklog);
             }
@@ -399,8 +406,8 @@ public final class Supervisor {
                 throw new IllegalArgumentException("daemonize(true) needs pidFile(path): it is how you find and stop"
                         + " the daemon");
             }
-            if (maxWorkerAge != null && (maxWorkerAge.isNegative() || maxWorkerAge.isZero())) {
-                throw new IllegalArgumentException("maxWorkerAge must be a positive duration, got " + maxWorkerAge);
+            if (maxWorkerAge != null) {
+                requireDuration("maxWorkerAge", maxWorkerAge);
             }
             if (spares < 0) {
                 throw new IllegalArgumentException("spares must be >= 0, got " + spares);
@@ -424,16 +431,19 @@ public final class Supervisor {
                 throw new IllegalArgumentException("metrics(" + metrics + ") must not be the listen(...) address:"
                         + " the workers serve that one; give metrics another port");
             }
-            for (String option : workerJvmOptions) {
-                if (option == null || option.isBlank()) {
-                    throw new IllegalArgumentException("workerJvmOptions must not contain null or blank options, got "
-                            + workerJvmOptions);
-                }
-            }
+            BuilderChecks.requireJvmOptions(workerJvmOptions);
+            BuilderChecks.requireFileNames(pidFile, stdout, stderr, controlSocket, listenPath);
+            Path control = controlSocketSet ? controlSocket : besidePidFile(pidFile);
+            BuilderChecks.requireDistinctFiles(absolute(pidFile), absolute(control), absolute(listenPath),
+                    absolute(stdout), absolute(stderr));
+            BuilderChecks.requireSocketPath(controlSocketSet ? "controlSocket" : "the control socket beside pidFile",
+                    absolute(control), controlSocketSet ? "choose a shorter controlSocket(path)"
+                            : "choose a shorter pidFile path, or set controlSocket(path)");
+            BuilderChecks.requireSocketPath("listenUnix", absolute(listenPath), "choose a shorter path");
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
-                    absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
-                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch, metrics, readyShare);
+                    absolute(control), daemonize, workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch,
+                    metrics, readyShare);
             return new Supervisor(factory, config);
         }
 
@@ -447,6 +457,9 @@ public final class Supervisor {
                     ids.add(i);
                 }
                 return ids;
+            }
+            if (workerIds == NULL_IDS) {
+                throw new IllegalArgumentException("workerIds must name at least one id, got null");
             }
             if (workerIds.length == 0) {
                 throw new IllegalArgumentException("workerIds must name at least one id, got none");
@@ -464,9 +477,12 @@ public final class Supervisor {
             return new ArrayList<>(seen);
         }
 
-        private static void requirePositive(String name, Duration d) {
+        private static void requireDuration(String name, Duration d) {
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+            }
+            if (d.compareTo(BuilderChecks.MIN_DURATION) < 0 || d.compareTo(BuilderChecks.MAX_DURATION) > 0) {
+                throw new IllegalArgumentException(name + " must be between 1 ms and 365 days, got " + d);
             }
         }
 

@@ -18,10 +18,13 @@ final class Converters {
     private static final Pattern SIZE = Pattern.compile("(\\d{1,9})([kKmMgG])");
     private static final Pattern HOST_PORT = Pattern.compile("(?:\\[([^\\]]*)]|([^:\\[\\]]*)):(\\d{1,5})");
 
+    /** As the library's limit: longer would overflow the pool's clocks, and nothing needs it. */
+    private static final Duration MAX_DURATION = Duration.ofDays(365);
+
     private Converters() {
     }
 
-    /** "500ms", "3s", "1m", "2h"; positive. */
+    /** "500ms", "3s", "1m", "2h"; positive, at most 365 days. */
     static final class PositiveDuration implements ITypeConverter<Duration> {
         @Override
         public Duration convert(String value) {
@@ -39,6 +42,9 @@ final class Converters {
             if (d.isZero()) {
                 throw new TypeConversionException("must be a positive duration like 500ms, 3s or 1m, got '" + value
                         + "'");
+            }
+            if (d.compareTo(MAX_DURATION) > 0) {
+                throw new TypeConversionException("must be at most 8760h (365 days), got '" + value + "'");
             }
             return d;
         }

@@ -17,6 +17,8 @@ final class PoolAddress {
     ControlClient client() {
         Path pid = pidFile == null ? null : pidFile.toAbsolutePath().normalize();
         if (controlSocket != null) {
+            RunCommand.requireSocketPath("--control", controlSocket, "give the pool's control socket");
+            requireNoOtherFile(controlSocket.toAbsolutePath().normalize());
             return new ControlClient(controlSocket.toAbsolutePath().normalize(), pid);
         }
         if (pid == null) {
@@ -24,6 +26,15 @@ final class PoolAddress {
                     + " --control SOCKET");
         }
         return new ControlClient(besidePidFile(pid), pid);
+    }
+
+    /** A directory or a file (the pidfile?) given as --control is a mistake, not a pool that stopped. */
+    private static void requireNoOtherFile(Path socket) {
+        if (java.nio.file.Files.isDirectory(socket) || java.nio.file.Files.isRegularFile(socket)) {
+            throw CliException.usage("--control must name the pool's control socket, got " + socket + ", which is a "
+                    + (java.nio.file.Files.isDirectory(socket) ? "directory" : "file")
+                    + " (give --pidfile FILE to find the socket beside the pidfile)");
+        }
     }
 
     /** As {@code Supervisor.Builder#controlSocket} puts it by default: pool.pid -> pool.sock, x -> x.sock. */

@@ -39,6 +39,9 @@ import picocli.CommandLine.Parameters;
             "",
             "Exit status: 0 after a graceful stop, 1 when the pool cannot start, 2 for a bad flag or worker class."})
 final class RunCommand implements Callable<Integer> {
+    /** sun_path holds 108 bytes on Linux, the last one the terminating NUL. */
+    static final int MAX_SOCKET_PATH_BYTES = 107;
+
     @Mixin
     WorkerpoolCli.HelpOption help;
 
@@ -156,6 +159,16 @@ final class RunCommand implements Callable<Integer> {
         if (jvmOptions.stream().anyMatch(String::isBlank)) {
             throw CliException.usage("--jvm-opt must be a JVM option like -Xmx256m, got a blank one");
         }
+        for (String option : jvmOptions) {
+            if (!option.startsWith("-")) {
+                throw CliException.usage("--jvm-opt must be a JVM option starting with '-' like -Xmx256m, got '"
+                        + option + "' (an option with a value goes in one: --jvm-opt=--add-opens=M/P=ALL-UNNAMED)");
+            }
+        }
+        requireSocketPath("--control", controlSocket != null ? controlSocket
+                : pidFile == null ? null : PoolAddress.besidePidFile(pidFile.toAbsolutePath().normalize()),
+                controlSocket != null ? "choose a shorter path" : "it goes beside --pidfile: choose a shorter"
+                        + " --pidfile path, or give --control SOCKET");
         Duration check = checkInterval == null ? Duration.ofSeconds(1) : checkInterval;
         Duration timeout = workerTimeout == null ? Duration.ofSeconds(30) : workerTimeout;
         if (check.compareTo(timeout) >= 0) {
@@ -220,5 +233,18 @@ final class RunCommand implements Callable<Integer> {
         workerJvmOptions.addAll(jvmOptions);
         builder.workerJvmOptions(workerJvmOptions.toArray(String[]::new));
         return builder.build();
+    }
+
+    /** Unix socket paths have at most 107 bytes; checked here to name the flag (the library names its setting). */
+    static void requireSocketPath(String flag, Path socket, String whatToDo) {
+        if (socket == null) {
+            return;
+        }
+        Path absolute = socket.toAbsolutePath().normalize();
+        int bytes = absolute.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_SOCKET_PATH_BYTES) {
+            throw CliException.usage(flag + " socket path must be at most " + MAX_SOCKET_PATH_BYTES + " bytes long,"
+                    + " got " + bytes + " bytes: " + absolute + "; " + whatToDo);
+        }
     }
 }

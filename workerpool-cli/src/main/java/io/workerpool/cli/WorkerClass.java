@@ -46,7 +46,10 @@ final class WorkerClass {
                 WorkerClass.class.getClassLoader());
         Class<?> type = find(name, classpath, loader);
         String what = "worker class " + type.getName();
-        if (!Worker.class.isAssignableFrom(type) || type.isInterface()) {
+        if (type.isInterface()) {
+            throw CliException.usage(what + " is an interface: name a public class that extends io.workerpool.Worker");
+        }
+        if (!Worker.class.isAssignableFrom(type)) {
             throw CliException.usage(what + " is not a Worker: it must extend io.workerpool.Worker");
         }
         int modifiers = type.getModifiers();

@@ -47,7 +47,18 @@ public final class WorkerpoolCli implements Callable<Integer> {
     }
 
     static int execute(String[] args) {
+        return execute(args, null, null);
+    }
+
+    /** As {@link #execute(String[])}, printing to {@code out} and {@code err} when given (tests run it in-process). */
+    static int execute(String[] args, java.io.PrintWriter out, java.io.PrintWriter err) {
         CommandLine cli = new CommandLine(new WorkerpoolCli());
+        if (out != null) {
+            cli.setOut(out);
+        }
+        if (err != null) {
+            cli.setErr(err);
+        }
         // Everything after WORKER_CLASS is the worker's, flags included.
         cli.getSubcommands().get("run").setStopAtPositional(true);
         cli.setParameterExceptionHandler(WorkerpoolCli::onBadArguments);

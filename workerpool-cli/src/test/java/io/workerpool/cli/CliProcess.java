@@ -54,12 +54,19 @@ final class CliProcess implements AutoCloseable {
 
     /** Runs the command to its end (at most 60 s), in {@code dir}. */
     static Result run(Path dir, String... args) throws IOException, InterruptedException {
+        return run(dir, Duration.ofSeconds(60), args);
+    }
+
+    /** Runs the command to its end (at most {@code atMost}), in {@code dir}; kills it and its JVMs otherwise. */
+    static Result run(Path dir, Duration atMost, String... args) throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "out-", ".txt");
         Path err = Files.createTempFile(dir, "err-", ".txt");
         Process process = builder(dir, args).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                throw new AssertionError("workerpool " + String.join(" ", args) + " did not end within 60 s");
+            if (!process.waitFor(atMost.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                throw new AssertionError("workerpool " + String.join(" ", args) + " did not end within "
+                        + atMost.toSeconds() + " s");
             }
             return new Result(process.exitValue(), Files.readString(out), Files.readString(err));
         } finally {

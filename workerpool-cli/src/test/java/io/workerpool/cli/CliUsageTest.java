@@ -4,9 +4,13 @@ import static io.workerpool.cli.CliProcess.TEST_CLASSES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.workerpool.cli.CliProcess.Result;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
@@ -20,6 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class CliUsageTest {
     private static final String PKG = "io.workerpool.cli.testworkers.";
+    private static final String LONG = "x".repeat(120);
 
     @TempDir
     Path dir;
@@ -48,17 +53,84 @@ class CliUsageTest {
                 Arguments.of("worker class " + PKG + "AbstractWorker is abstract",
                         new String[] {PKG + "AbstractWorker"}),
                 Arguments.of("worker class " + PKG + "NoIdConstructorWorker has no public constructor "
-                        + "NoIdConstructorWorker(int id)", new String[] {PKG + "NoIdConstructorWorker"}));
+                        + "NoIdConstructorWorker(int id)", new String[] {PKG + "NoIdConstructorWorker"}),
+                Arguments.of("worker class " + PKG + "PrivateConstructorWorker has no public constructor "
+                        + "PrivateConstructorWorker(int id): add one", new String[] {PKG + "PrivateConstructorWorker"}),
+                Arguments.of("worker class " + PKG + "NonPublicWorker is not public: make it public so that the pool"
+                        + " can create it", new String[] {PKG + "NonPublicWorker"}),
+                Arguments.of("worker class " + PKG + "WorkerInterface is an interface: name a public class that"
+                        + " extends io.workerpool.Worker", new String[] {PKG + "WorkerInterface"}),
+                Arguments.of("missing required parameter: 'WORKER_CLASS' (see 'workerpool run --help')",
+                        new String[] {"--workers", "2"}),
+                Arguments.of("--workers must be a whole number >= 1, got '-1'",
+                        new String[] {"--workers", "-1", PKG + "RecordingWorker"}),
+                Arguments.of("--worker-ids must be a comma-separated list of worker ids >= 0 like 0,1,2, got '1,,-2'",
+                        new String[] {"--worker-ids", "1,,-2", PKG + "RecordingWorker"}),
+                Arguments.of("worker ids must be distinct, got 1 twice in [1, 1]",
+                        new String[] {"--worker-ids", "1,1", PKG + "RecordingWorker"}),
+                Arguments.of("give either --workers or --worker-ids, not both",
+                        new String[] {"--workers", "2", "--worker-ids", "1", PKG + "RecordingWorker"}),
+                Arguments.of("--stop-timeout must be a duration like 500ms, 3s or 1m, got '-1s'",
+                        new String[] {"--stop-timeout", "-1s", PKG + "RecordingWorker"}),
+                Arguments.of("--stop-timeout must be a duration like 500ms, 3s or 1m, got '1x'",
+                        new String[] {"--stop-timeout", "1x", PKG + "RecordingWorker"}),
+                Arguments.of("--worker-timeout must be at most 8760h (365 days), got '999999999h'",
+                        new String[] {"--worker-timeout", "999999999h", PKG + "RecordingWorker"}),
+                Arguments.of("--check-interval must be a duration like 500ms, 3s or 1m, got '99999999999s'",
+                        new String[] {"--check-interval", "99999999999s", PKG + "RecordingWorker"}),
+                Arguments.of("--listen must be HOST:PORT like 127.0.0.1:8080, [::1]:8080 or *:8080 (port 0-65535),"
+                        + " got '127.0.0.1:65536'", new String[] {"--listen", "127.0.0.1:65536", PKG + "RecordingWorker"}),
+                Arguments.of("--listen must be HOST:PORT like 127.0.0.1:8080, [::1]:8080 or *:8080 (port 0-65535),"
+                        + " got 'localhost'", new String[] {"--listen", "localhost", PKG + "RecordingWorker"}),
+                Arguments.of("--listen must name a host this machine can resolve, got 'no-such-host.invalid:80'"
+                        + " (unknown host 'no-such-host.invalid')",
+                        new String[] {"--listen", "no-such-host.invalid:80", PKG + "RecordingWorker"}),
+                Arguments.of("--daemon needs --pidfile FILE: it is how you find and stop the daemon",
+                        new String[] {"--daemon", PKG + "RecordingWorker"}),
+                Arguments.of("--jvm-opt must be a JVM option starting with '-' like -Xmx256m, got 'Xmx64m'",
+                        new String[] {"--jvm-opt", "Xmx64m", PKG + "RecordingWorker"}),
+                Arguments.of("--control socket path must be at most 107 bytes long, got 130 bytes: /tmp/" + LONG
+                        + ".sock; choose a shorter path",
+                        new String[] {"--control", "/tmp/" + LONG + ".sock", PKG + "RecordingWorker"}),
+                Arguments.of("--control socket path must be at most 107 bytes long, got 130 bytes: /tmp/" + LONG
+                        + ".sock; it goes beside --pidfile: choose a shorter --pidfile path, or give --control SOCKET",
+                        new String[] {"--pidfile", "/tmp/" + LONG + ".pid", PKG + "RecordingWorker"}),
+                Arguments.of("pidFile and controlSocket must be different files, got /tmp/pool.pid for both",
+                        new String[] {"--pidfile", "/tmp/pool.pid", "--control", "/tmp/pool.pid",
+                            PKG + "RecordingWorker"}),
+                Arguments.of("option '--classpath' (CP) should be specified only once",
+                        new String[] {"--classpath", "no-such-dir", PKG + "RecordingWorker"}));
     }
 
-    @Execution(ExecutionMode.CONCURRENT)
+    /**
+     * In this JVM, to be quick: each case is refused before anything starts (a case that started a pool would
+     * hang here, and the timeout says so). The subprocess cases below show the same through the real launcher.
+     */
+    @Timeout(60)
     @ParameterizedTest(name = "{0}")
     @MethodSource("badRuns")
     void badRunSaysWhatIsWrongInOneLine(String expected, String[] args) throws Exception {
         String[] command = Stream.concat(Stream.of("run", "--classpath", TEST_CLASSES), Stream.of(args))
                 .toArray(String[]::new);
-        Result result = CliProcess.run(dir, command);
-        assertOneLineError(result, 2, "workerpool run: " + expected);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = WorkerpoolCli.execute(command, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertOneLineError(new Result(exit, out.toString(), err.toString()), 2, "workerpool run: " + expected);
+    }
+
+    @Test
+    @Execution(ExecutionMode.CONCURRENT)
+    void badRunsThroughTheLauncherExitTwoWithOneLine() throws Exception {
+        assertOneLineError(CliProcess.run(dir, "run", "--classpath", TEST_CLASSES, "--worker-timeout", "abc",
+                PKG + "RecordingWorker"), 2, "workerpool run: --worker-timeout must be a duration like 500ms, 3s or"
+                + " 1m, got 'abc'");
+        assertOneLineError(CliProcess.run(dir, "run", "--classpath", TEST_CLASSES, PKG + "WorkerInterface"), 2,
+                "workerpool run: worker class " + PKG + "WorkerInterface is an interface");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()))
+                    .as("nothing but the command's own output files: no pidfile, socket or worker output")
+                    .allMatch(n -> n.startsWith("out-") || n.startsWith("err-"));
+        }
     }
 
     @Test
@@ -68,6 +140,18 @@ class CliUsageTest {
                 "workerpool scale: N must be a whole number >= 1, got '0'");
         assertOneLineError(CliProcess.run(dir, "status"), 2,
                 "workerpool status: say which pool: --pidfile FILE");
+        assertOneLineError(CliProcess.run(dir, "restart", "-1", "--pidfile", "pool.pid"), 2,
+                "workerpool restart: ID must be a whole number >= 0, got '-1'");
+        assertOneLineError(CliProcess.run(dir, "stop", "--timeout", "abc", "--pidfile", "pool.pid"), 2,
+                "workerpool stop: --timeout must be a duration like 500ms, 3s or 1m, got 'abc'");
+        assertOneLineError(CliProcess.run(dir, "reload", "--pidfle", "pool.pid"), 2,
+                "workerpool reload: unknown option '--pidfle'");
+        assertOneLineError(CliProcess.run(dir, "status", "--control", dir.toString()), 2,
+                "workerpool status: --control must name the pool's control socket, got " + dir + ", which is a"
+                        + " directory (give --pidfile FILE to find the socket beside the pidfile)");
+        assertOneLineError(CliProcess.run(dir, "scale", "2", "--control", "/tmp/" + LONG + ".sock"), 2,
+                "workerpool scale: --control socket path must be at most 107 bytes long, got 130 bytes");
+        assertOneLineError(CliProcess.run(dir, "frobnicate"), 2, "workerpool: unknown command 'frobnicate'");
     }
 
     @Test
@@ -92,6 +176,6 @@ class CliUsageTest {
         assertThat(result.exit()).as("%s", result).isEqualTo(exit);
         assertThat(result.out()).as("%s", result).isEmpty();
         assertThat(result.errLines()).as("%s", result).singleElement().asString().startsWith(start)
-                .doesNotContain("Exception");
+                .doesNotContain("Exception").doesNotContain("\tat ");
     }
 }

@@ -195,8 +195,12 @@ class PoolLifecycleTest {
             String log = pool.log();
             assertThat(log).contains("worker 0 could not be created by its WorkerFactory")
                     .contains("boot failure on purpose")
-                    .contains("worker 0 failed to boot 5 times in a row, giving up on it")
-                    .contains("no worker could boot");
+                    .contains("worker 0 failed to boot 5 times in a row, giving up on it; its last error: worker 0"
+                            + " could not be created by its WorkerFactory: java.lang.IllegalStateException: boot failure"
+                            + " on purpose. This is a configuration error: fix it, then restart the pool")
+                    .contains("no worker could boot: every worker failed to boot 5 times in a row; worker 0: its last"
+                            + " error: worker 0 could not be created by its WorkerFactory:"
+                            + " java.lang.IllegalStateException: boot failure on purpose");
             assertThat(log.split("exited \\(exit status 3\\)", -1)).hasSize(6);
             assertThat(pool.events()).doesNotContain("master-exit " + pool.pid());
         }

@@ -156,7 +156,8 @@ final class Arbiter {
         if (jvm == null) {
             return;
         }
-        controlServer.revoke(jvm.id, jvm.generation);
+        boolean neverConnected = controlServer.revoke(jvm.id, jvm.generation);
+        String bootError = jvm.connection != null ? jvm.connection.bootError() : jvm.bootError;
         // Not closed here: the worker's last log records may still be in the channel, and closing would
         // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
         jvm.connection = null;
@@ -203,15 +204,23 @@ final class Arbiter {
         long runningNanos = jvm.startedNanos == 0 ? 0 : System.nanoTime() - jvm.startedNanos;
         boolean quick = runningNanos < RestartPolicy.STABLE_UPTIME.toNanos();
         slot.quickExitsInARow = quick ? slot.quickExitsInARow + 1 : 0;
-        slot.bootErrorsInARow = e.status() == ExitCodes.BOOT_ERROR ? slot.bootErrorsInARow + 1 : 0;
+        // A JVM that ended by itself before it reached the master never ran the worker: a bad JVM option, a
+        // main class missing, the program failing before Supervisor.main(). As a factory that throws, it
+        // will fail the same way again.
+        boolean booted = e.status() != ExitCodes.BOOT_ERROR && !(neverConnected && e.status() < 128);
+        slot.bootErrorsInARow = booted ? 0 : slot.bootErrorsInARow + 1;
+        if (!booted) {
+            slot.bootError = bootError != null ? "its last error: " + bootError : neverConnected
+                    ? "it " + EXITED_BEFORE_CONNECTING : slot.bootError;
+        }
         if (slot.bootErrorsInARow >= RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW) {
             giveUp(slot, jvm, how);
             return;
         }
         slot.restarts++;
         observer.workerRestarting(slot.id);
-        Duration delay = RestartPolicy.delay(slot.quickExitsInARow, e.status());
-        String cause = causeOf(e.status());
+        Duration delay = RestartPolicy.delay(slot.quickExitsInARow, booted ? e.status() : ExitCodes.BOOT_ERROR);
+        String cause = neverConnected && e.status() < 128 ? ": it " + EXITED_BEFORE_CONNECTING : causeOf(e.status());
         if (jvm.startedNanos == 0 && config.stderr() != null) {
             cause += StderrTail.describe(config.stderr());
         }
@@ -235,13 +244,15 @@ final class Arbiter {
     /** Like gunicorn's WORKER_BOOT_ERROR: don't restart what can never start. */
     private void giveUp(WorkerSlot slot, WorkerJvm jvm, String how) {
         slot.failed = true;
-        LOG.error("{} exited ({}): worker {} failed to boot {} times in a row, giving up on it. This is a"
-                + " configuration error (the factory threw, a class is missing, or the master could not be reached:"
-                + " see the worker's error above); fix it, then restart the pool", jvm, how, slot.id,
-                slot.bootErrorsInARow);
+        String why = slot.bootError != null ? slot.bootError : "see the worker's error above";
+        LOG.error("{} exited ({}): worker {} failed to boot {} times in a row, giving up on it; {}. This is a"
+                + " configuration error: fix it, then restart the pool{}", jvm, how, slot.id, slot.bootErrorsInARow,
+                why, config.stderr() == null ? "" : StderrTail.describe(config.stderr()));
         if (slots.values().stream().allMatch(s -> s.failed || s.removal != null)) {
+            String stderr = config.stderr() == null ? "" : StderrTail.lastLines(config.stderr(), 3);
             haltReason = "no worker could boot: every worker failed to boot " + RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW
-                    + " times in a row (see the workers' errors in the log)";
+                    + " times in a row; worker " + slot.id + ": " + why
+                    + (stderr.isEmpty() ? "" : "; the workers' stderr " + config.stderr() + " ends with: " + stderr);
             requestPoolStop(false, haltReason, stopTimeout);
         }
     }
@@ -261,6 +272,9 @@ final class Arbiter {
         send(spare, new Message.Assign(slot.id));
         spares.fill();
     }
+
+    private static final String EXITED_BEFORE_CONNECTING = "exited before it reached the master (a bad JVM option,"
+            + " a missing main class, or the program failed before Supervisor.main(): see its stderr)";
 
     private static String causeOf(int status) {
         return switch (status) {
@@ -349,6 +363,9 @@ final class Arbiter {
         WorkerJvm jvm = live.get(e.generation());
         if (jvm == null) {
             return;
+        }
+        if (jvm.connection != null) {
+            jvm.bootError = jvm.connection.bootError(); // read to its end: the record is in if it was sent
         }
         jvm.connection = null;
         if (e.protocolError() != null) {

@@ -12,6 +12,9 @@ final class ControlConnection {
     private final long pid;
     private final FrameChannel channel;
     private volatile long lastSeenNanos = System.nanoTime();
+    /** The last error the worker logged before it reported started: why it failed to boot, if it did. */
+    private volatile String bootError;
+    private volatile boolean started;
 
     ControlConnection(int workerId, long generation, long pid, FrameChannel channel) {
         this.workerId = workerId;
@@ -47,6 +50,22 @@ final class ControlConnection {
 
     void send(Message message) throws IOException {
         channel.send(message);
+    }
+
+    /** Called by the channel's reader for each record, before it is replayed. */
+    void noteLogged(int level, String message) {
+        if (!started && level >= org.slf4j.spi.LocationAwareLogger.ERROR_INT && message != null) {
+            bootError = message;
+        }
+    }
+
+    void noteStarted() {
+        started = true;
+    }
+
+    /** The last error logged before "started", or null. */
+    String bootError() {
+        return bootError;
     }
 
     FrameChannel channel() {

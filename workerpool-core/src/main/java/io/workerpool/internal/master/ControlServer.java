@@ -93,9 +93,17 @@ final class ControlServer implements AutoCloseable {
         liveSecrets.put(secret, generation);
     }
 
-    void revoke(int workerId, long generation) {
-        admissions.computeIfPresent(workerId, (id, a) -> a.generation() == generation ? null : a);
+    /**
+     * Forgets the worker JVM of this generation (it exited, or never started).
+     *
+     * @return true when it never connected: its admission was still waiting
+     */
+    boolean revoke(int workerId, long generation) {
+        Admission pending = admissions.get(workerId);
+        boolean neverConnected = pending != null && pending.generation() == generation
+                && admissions.remove(workerId, pending);
         liveSecrets.values().removeIf(g -> g == generation);
+        return neverConnected;
     }
 
     /** True when a worker JVM alive now was given this secret. */
@@ -208,6 +216,7 @@ final class ControlServer implements AutoCloseable {
             switch (message) {
                 case Message.Heartbeat ignored -> { }
                 case Message.Log log -> {
+                    connection.noteLogged(log.record().level(), log.record().message());
                     logReplay.replay(connection.workerId(), log.record());
                     Runnable counter = logRecordCounter;
                     if (counter != null) {
@@ -215,7 +224,10 @@ final class ControlServer implements AutoCloseable {
                     }
                 }
                 case Message.LevelQuery query -> connection.send(new Message.LevelReply(levelsOf(query)));
-                case Message.Started ignored -> events.accept(said(connection, message));
+                case Message.Started ignored -> {
+                    connection.noteStarted();
+                    events.accept(said(connection, message));
+                }
                 case Message.Stopping ignored -> events.accept(said(connection, message));
                 default -> throw new ProtocolException("a worker may not send " + message.getClass().getSimpleName());
             }

@@ -47,9 +47,7 @@ final class ControlSocket implements AutoCloseable {
     }
 
     static ControlSocket open(Path path, Pool pool) throws IOException {
-        if (Files.exists(path) && !UnixSockets.isAnswering(path)) {
-            Files.delete(path); // left by a master that died: the pidfile lock already said none runs
-        }
+        UnixSockets.removeStale(path, "control socket"); // left by a master that died: the pidfile lock said so
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(path));

@@ -105,9 +105,7 @@ final class MasterStartup {
     private int listenUnix() {
         Path path = config.listenPath();
         try {
-            if (Files.exists(path) && !UnixSockets.isAnswering(path)) {
-                Files.delete(path); // left by a master that died
-            }
+            UnixSockets.removeStale(path, "unix socket to listen on"); // left by a master that died
             listenFd = Posix.openListeningUnixSocket(path, config.listenBacklog());
         } catch (PosixException e) {
             throw new PoolStartException("cannot listen on unix socket " + path + ": " + e.getMessage());
@@ -151,9 +149,11 @@ final class MasterStartup {
         try {
             taken.push(ControlSocket.open(config.controlSocket(), pool));
         } catch (IOException e) {
+            Path directory = config.controlSocket().getParent();
             throw new PoolStartException("cannot open the control socket " + config.controlSocket() + ": "
-                    + e.getMessage() + "; check that its directory exists and is writable, or set another path"
-                    + " with controlSocket(path)");
+                    + (Files.isDirectory(directory) ? e.getMessage() + "; check that its directory " + directory
+                    + " is writable" : "its directory " + directory + " does not exist; create it")
+                    + ", or choose another path (controlSocket(path), --control)");
         }
     }
 
@@ -221,6 +221,10 @@ final class MasterStartup {
             throw new PoolStartException("cannot open the workers' " + what + " file " + file
                     + ": permission denied; choose a writable file");
         } catch (IOException e) {
+            if (Files.isDirectory(file)) {
+                throw new PoolStartException("cannot open the workers' " + what + " file " + file + ": it is a"
+                        + " directory; name a file, e.g. " + file.resolve("workers." + what));
+            }
             throw new PoolStartException("cannot open the workers' " + what + " file " + file + ": " + e, e);
         }
     }

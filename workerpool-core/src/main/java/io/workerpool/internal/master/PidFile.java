@@ -69,6 +69,10 @@ final class PidFile implements AutoCloseable {
             throw new PoolStartException("cannot create pidfile " + path + ": permission denied; choose a "
                     + "writable directory for the pidfile");
         } catch (IOException e) {
+            if (Files.isDirectory(path)) {
+                throw new PoolStartException("cannot open pidfile " + path + ": it is a directory; name a file,"
+                        + " e.g. " + path.resolve("pool.pid"));
+            }
             throw new PoolStartException("cannot open pidfile " + path + ": " + e.getMessage(), e);
         }
         try {

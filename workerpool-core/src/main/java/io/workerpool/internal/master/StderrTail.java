@@ -20,6 +20,12 @@ final class StderrTail {
         return tail.isBlank() ? "" : "; last lines of the workers' stderr " + stderr + ":\n" + tail;
     }
 
+    /** The last {@code count} non-blank lines on one line, separated by " | " (for a one-line message). */
+    static String lastLines(Path stderr, int count) {
+        java.util.List<String> lines = read(stderr).lines().filter(l -> !l.isBlank()).map(String::strip).toList();
+        return String.join(" | ", lines.subList(Math.max(0, lines.size() - count), lines.size()));
+    }
+
     private static String read(Path file) {
         try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
             long length = in.length();

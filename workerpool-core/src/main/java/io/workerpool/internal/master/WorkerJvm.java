@@ -20,6 +20,8 @@ final class WorkerJvm {
     ControlConnection connection;
     /** Why the master asked it to stop or killed it; null while it has not (its exit status tells then). */
     io.workerpool.internal.metrics.ExitCause stopCause;
+    /** The error it logged before it started, kept when its channel closes: why it failed to boot. */
+    String bootError;
     /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
     boolean killPending;
 

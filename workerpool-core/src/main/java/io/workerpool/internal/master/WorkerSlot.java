@@ -15,6 +15,8 @@ final class WorkerSlot {
     long restartToken;
     int quickExitsInARow;
     int bootErrorsInARow;
+    /** Why its last JVM failed to boot, as far as the master knows (the error it logged), or null. */
+    String bootError;
     /** Given up on after repeated boot errors: not restarted until the pool is. */
     boolean failed;
     int restarts;

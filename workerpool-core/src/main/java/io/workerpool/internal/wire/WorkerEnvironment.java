@@ -35,8 +35,7 @@ public final class WorkerEnvironment {
         public static Settings fromEnvironment(Map<String, String> env) {
             String socket = env.get(CONTROL_SOCKET);
             if (socket == null || socket.isBlank()) {
-                throw new IllegalStateException(CONTROL_SOCKET + " is not set: this JVM was not started by a "
-                        + "workerpool master");
+                throw new IllegalStateException(CONTROL_SOCKET + " is blank");
             }
             return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
                     Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID),
@@ -44,7 +43,11 @@ public final class WorkerEnvironment {
         }
 
         private static int parseInt(Map<String, String> env, String name) {
-            return Math.toIntExact(parseLong(env, name));
+            long value = parseLong(env, name);
+            if (value != (int) value) {
+                throw new IllegalStateException(name + " is out of range (" + value + ")");
+            }
+            return (int) value;
         }
 
         private static long parseLong(Map<String, String> env, String name) {
@@ -52,8 +55,8 @@ public final class WorkerEnvironment {
             try {
                 return Long.parseLong(value);
             } catch (NumberFormatException | NullPointerException e) {
-                throw new IllegalStateException(name + " must be a number set by the workerpool master, got "
-                        + value);
+                throw new IllegalStateException(value == null ? name + " is not set"
+                        : name + " is not a number (" + value + ")");
             }
         }
     }

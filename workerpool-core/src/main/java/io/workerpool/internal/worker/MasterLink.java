@@ -46,11 +46,17 @@ final class MasterLink implements LogSink {
             FrameChannel channel = new FrameChannel(socket);
             channel.send(new Message.Hello(settings.workerId(), pid, settings.secret()));
             Message reply;
+            Thread helloTimeout = closeUnlessAnswered(socket, helloTimeout(settings));
             try {
                 reply = channel.receive();
             } catch (java.io.EOFException e) {
                 throw new IOException("the master refused this worker (it is not the worker it started, or it was"
                         + " started too long ago)");
+            } catch (java.nio.channels.AsynchronousCloseException e) {
+                throw new IOException("nothing answered the hello within " + helloTimeout(settings).toSeconds()
+                        + " s: no workerpool master listens there");
+            } finally {
+                helloTimeout.interrupt();
             }
             if (!(reply instanceof Message.Welcome welcome)) {
                 throw new ProtocolException("expected a welcome from the master, got " + reply);
@@ -64,6 +70,23 @@ final class MasterLink implements LogSink {
             socket.close();
             throw e;
         }
+    }
+
+    /** A master answers a hello at once; a socket that doesn't is not a master's (an environment copied by mistake). */
+    private static java.time.Duration helloTimeout(WorkerEnvironment.Settings settings) {
+        java.time.Duration floor = java.time.Duration.ofSeconds(10);
+        return settings.workerTimeout().compareTo(floor) > 0 ? settings.workerTimeout() : floor;
+    }
+
+    private static Thread closeUnlessAnswered(SocketChannel socket, java.time.Duration timeout) {
+        return Thread.ofPlatform().daemon().name("workerpool-hello-timeout").start(() -> {
+            try {
+                Thread.sleep(timeout);
+                socket.close();
+            } catch (InterruptedException | IOException e) {
+                // answered in time, or closed anyway
+            }
+        });
     }
 
     private void startThreads() {

@@ -42,7 +42,10 @@ public final class WorkerRuntime {
         try {
             settings = WorkerEnvironment.Settings.fromEnvironment(System.getenv());
         } catch (IllegalStateException e) {
-            System.err.println("workerpool: " + e.getMessage());
+            System.err.println("workerpool: this JVM has " + WorkerEnvironment.CONTROL_SOCKET + " in its environment,"
+                    + " which marks a worker JVM started by a workerpool master, but " + e.getMessage() + ": no master"
+                    + " started it. Unset " + WorkerEnvironment.CONTROL_SOCKET + " (and the other WORKERPOOL_"
+                    + " variables) to run the program as a master.");
             Runtime.getRuntime().exit(ExitCodes.BOOT_ERROR);
             return;
         }
@@ -87,7 +90,7 @@ public final class WorkerRuntime {
                 throw new IllegalStateException("the WorkerFactory returned null for id " + id);
             }
         } catch (Throwable t) {
-            LOG.error("worker {} could not be created by its WorkerFactory: {}", id, t.toString(), t);
+            LOG.error("worker {} could not be created by its WorkerFactory: {}", id, describe(t), t);
             return exit(ExitCodes.BOOT_ERROR);
         }
         WorkerAccess access = WorkerAccess.get();
@@ -112,6 +115,17 @@ public final class WorkerRuntime {
         runCallbacks(worker, "onShutdown", access.shutdownCallbacks(worker));
         restoreStreamsIfShared(listenChannel);
         return exit(status);
+    }
+
+    /** The throwable and its causes on one line: an ExceptionInInitializerError says nothing by itself. */
+    static String describe(Throwable t) {
+        StringBuilder line = new StringBuilder(t.toString());
+        int depth = 0;
+        for (Throwable cause = t.getCause(); cause != null && cause != t && depth < 5; cause = cause.getCause()) {
+            line.append(", caused by ").append(cause);
+            depth++;
+        }
+        return line.toString();
     }
 
     private static void restoreStreamsIfShared(ServerSocketChannel listenChannel) {
