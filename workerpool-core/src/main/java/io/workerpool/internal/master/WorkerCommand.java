@@ -177,6 +177,23 @@ final class WorkerCommand {
         return jvmPart.stream().anyMatch(option -> option.startsWith(prefix));
     }
 
+    /**
+     * The comma-separated values of a JVM option given as {@code --name=a,b} or {@code --name a,b}, from every
+     * occurrence, e.g. the modules of {@code --enable-native-access}.
+     */
+    List<String> jvmOptionValues(String name) {
+        List<String> values = new ArrayList<>();
+        for (int i = 0; i < jvmPart.size(); i++) {
+            String option = jvmPart.get(i);
+            String value = option.startsWith(name + "=") ? option.substring(name.length() + 1)
+                    : option.equals(name) && i + 1 < jvmPart.size() ? jvmPart.get(i + 1) : null;
+            if (value != null) {
+                values.addAll(List.of(value.split(",")));
+            }
+        }
+        return values;
+    }
+
     List<String> withJvmOptions(List<String> extraJvmOptions) {
         List<String> command = new ArrayList<>(jvmPart.size() + extraJvmOptions.size() + programPart.size());
         command.addAll(jvmPart);

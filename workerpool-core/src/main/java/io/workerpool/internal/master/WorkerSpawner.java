@@ -36,13 +36,14 @@ final class WorkerSpawner {
         this.command = WorkerCommand.ofCurrentProcess();
         List<String> options = new ArrayList<>();
         Module core = WorkerSpawner.class.getModule();
-        if (!command.hasJvmOption("--enable-native-access")) {
-            // The worker runtime calls native code (FFM): grant it to this library, named after how it was
-            // loaded: io.workerpool on a module path, ALL-UNNAMED on a class path or in an executable jar.
-            // When the master's command line grants it, the worker's (the same) does too. Decided from the
-            // command line, not Module.isNativeAccessEnabled(): under the default "warn" mode the master's own
-            // first native call (pidfile lock, listening socket, subreaper) turns that flag on.
-            options.add("--enable-native-access=" + (core.isNamed() ? core.getName() : "ALL-UNNAMED"));
+        // The worker runtime calls native code (FFM): grant it to this library, named after how it was loaded:
+        // io.workerpool on a module path, ALL-UNNAMED on a class path or in an executable jar, unless the
+        // master's command line (which the worker's repeats) already does. Decided from the command line, not
+        // Module.isNativeAccessEnabled(): under the default "warn" mode the master's own first native call
+        // (pidfile lock, listening socket, subreaper) turns that flag on.
+        String grantee = core.isNamed() ? core.getName() : "ALL-UNNAMED";
+        if (!command.jvmOptionValues("--enable-native-access").contains(grantee)) {
+            options.add("--enable-native-access=" + grantee);
         }
         // Workers forward log records to the master instead of printing them: pick our SLF4J provider
         // over whatever backend the class path has.

@@ -39,6 +39,16 @@ class LaunchCommandTest {
         assertWorkerCommand(List.of("--class-path=lib"), List.of("app.Main"));
     }
 
+    @Test
+    void jvmOptionValuesComeFromEveryFormOfTheOption() {
+        WorkerCommand command = WorkerCommand.parse(List.of(JAVA, "--enable-native-access=ALL-UNNAMED",
+                "--enable-native-access", "io.workerpool,other", "-Dx=--enable-native-access=no", "-cp", "lib",
+                "app.Main", "--enable-native-access=arg"));
+        assertThat(command.jvmOptionValues("--enable-native-access"))
+                .containsExactly("ALL-UNNAMED", "io.workerpool", "other");
+        assertThat(command.jvmOptionValues("--add-opens")).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"-p", "--module-path", "--upgrade-module-path", "--add-modules", "--limit-modules",
             "--add-reads", "--add-exports", "--add-opens", "--patch-module", "--enable-native-access"})
