@@ -3,6 +3,7 @@ package io.workerpool.it.chaos;
 import io.workerpool.it.Signal;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,6 +67,7 @@ final class ChaosMonkey implements AutoCloseable {
 
     private int crashLoopId = -1;
     private long crashLoopEndNanos;
+    private long crashLoopVictimPid;
     private int crashLoopStartRestarts;
     private long nextCrashLoopNanos;
     private long crashLoopEndedNanos;
@@ -153,7 +155,18 @@ final class ChaosMonkey implements AutoCloseable {
             return false;
         }
         maxRecoveryNanos = Math.max(maxRecoveryNanos, System.nanoTime() - roundStart);
+        replaced.forEach(this::deleteTriggers);
         return true;
+    }
+
+    /** Once its JVM is gone: pids get reused, and a new JVM must not find a trigger meant for an old one. */
+    private void deleteTriggers(long pid) {
+        try {
+            Files.deleteIfExists(triggers.resolve("crash-" + pid));
+            Files.deleteIfExists(triggers.resolve("halt-" + pid));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private Fault pickFault() {
@@ -238,6 +251,7 @@ final class ChaosMonkey implements AutoCloseable {
         nextCrashLoopNanos = System.nanoTime() + settings.crashLoopEvery().toNanos();
         Files.writeString(triggers.resolve("crashloop-" + crashLoopId), "");
         Files.writeString(triggers.resolve("crash-" + victim.pid()), "");
+        crashLoopVictimPid = victim.pid();
         crashLoops++;
         lastFaultNanos = System.nanoTime();
         log.println("chaos: worker " + crashLoopId + " crash-loops for " + settings.crashLoopLength().toSeconds() + " s");
@@ -245,6 +259,7 @@ final class ChaosMonkey implements AutoCloseable {
 
     private void endCrashLoop() throws IOException {
         Files.deleteIfExists(triggers.resolve("crashloop-" + crashLoopId));
+        deleteTriggers(crashLoopVictimPid); // it crashed at the start of the loop
         int restarts = control.slots().stream().filter(s -> s.id() == crashLoopId).mapToInt(ChaosControl.Slot::restarts)
                 .findFirst().orElse(crashLoopStartRestarts) - crashLoopStartRestarts;
         maxCrashLoopRestarts = Math.max(maxCrashLoopRestarts, restarts);

@@ -18,7 +18,7 @@ public final class RestartSoak {
     private static final Duration POLL = Duration.ofMillis(500);
 
     /** The figures; {@code violations} empty when it passed. */
-    public record Result(int restarts, Duration took, ChaosProcStats atStart, ChaosProcStats atHalf,
+    public record Result(int workers, int restarts, Duration took, ChaosProcStats atStart, ChaosProcStats atHalf,
                          ChaosProcStats atEnd, int zombies, List<String> violations) {
         public double restartsPerSecond() {
             return restarts / (took.toMillis() / 1000.0);
@@ -26,8 +26,8 @@ public final class RestartSoak {
 
         public String table() {
             StringBuilder t = new StringBuilder("| Restart soak | |\n| --- | --- |\n");
-            ChaosReport.row(t, "restarts", restarts + " in a row (worker exits 1.3 s after start, past the 1 s"
-                    + " quick-exit threshold: replaced at once)");
+            ChaosReport.row(t, "restarts", restarts + " in a row, " + workers + " workers (each exits 1.3 s after"
+                    + " start, past the 1 s quick-exit threshold: replaced at once)");
             ChaosReport.row(t, "time", ChaosReport.seconds(took) + String.format(" (%.2f restarts/s)",
                     restartsPerSecond()));
             ChaosReport.row(t, "master fds start / half / end", atStart.fds() + " / " + atHalf.fds() + " / "
@@ -96,7 +96,7 @@ public final class RestartSoak {
             if (status != 0) {
                 violations.add("the master exited " + status + " after SIGTERM, not 0");
             }
-            return new Result(done, took, atStart, atHalf, atEnd, zombies, violations);
+            return new Result(workers, done, took, atStart, atHalf, atEnd, zombies, violations);
         }
     }
 
