@@ -107,9 +107,10 @@ final class ChaosMonkey implements AutoCloseable {
     /** Ends the chaos: continues every stopped JVM, ends a crash loop; then waits until N workers run. */
     boolean finish() throws IOException, InterruptedException {
         for (long pid : List.copyOf(stopped)) {
-            signal(pid, "CONT");
             stopped.remove(pid);
-            lastFaultNanos = System.nanoTime();
+            if (signal(pid, "CONT")) { // a long stop's JVM is usually gone by now: that is no fault
+                lastFaultNanos = System.nanoTime();
+            }
         }
         shortStopsPending.clear();
         if (crashLoopId >= 0) {
