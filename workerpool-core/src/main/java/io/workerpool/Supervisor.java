@@ -206,6 +206,7 @@ public final class Supervisor {
         private Duration maxWorkerAge;
         private long maxWorkerRssBytes;
         private int spares;
+        private Path aotCache;
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;
@@ -329,6 +330,21 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * Faster worker starts with a JDK AOT cache (JEP 483/514): worker JVMs start with
+         * {@code -XX:AOTCache=file}, which holds the classes a worker loads up to its factory already parsed and
+         * linked. When the file is missing, or was made for another class path or JDK, one training JVM in the
+         * background boots as far as a worker does before its factory and writes it (workers start without it
+         * until then); a cache the JVM refuses is retrained once, then left out. The pool never fails because
+         * of the cache. The JDK caches only classes loaded from jars, not from class directories. Options of
+         * your own starting with {@code -XX:AOT} or {@code -XX:SharedArchiveFile} in {@link #workerJvmOptions}
+         * win: then this is not used. The parent directory must exist and be writable. Default: none.
+         */
+        public Builder aotCache(Path file) {
+            this.aotCache = file;
+            return this;
+        }
+
         /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
         public Builder workerJvmOptions(String... options) {
             Objects.requireNonNull(options, "workerJvmOptions must not be null");
@@ -379,10 +395,11 @@ public final class Supervisor {
                             + workerJvmOptions);
                 }
             }
+            requireWritableFile("aotCache", absolute(aotCache));
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
                     absolute(controlSocketSet ? controlSocket : besidePidFile(pidFile)), daemonize,
-                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares);
+                    workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, absolute(aotCache));
             return new Supervisor(factory, config);
         }
 
@@ -416,6 +433,25 @@ public final class Supervisor {
         private static void requirePositive(String name, Duration d) {
             if (d == null || d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException(name + " must be a positive duration, got " + d);
+            }
+        }
+
+        /** A file the master will create or replace: an existing, writable parent directory, not a directory. */
+        private static void requireWritableFile(String name, Path file) {
+            if (file == null) {
+                return;
+            }
+            Path parent = file.getParent();
+            if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+                throw new IllegalArgumentException(name + " must be a file in an existing directory, got " + file
+                        + ": create " + parent + " first");
+            }
+            if (!java.nio.file.Files.isWritable(parent)) {
+                throw new IllegalArgumentException(name + " must be a file in a directory this user can write, got "
+                        + file + ": " + parent + " is not writable");
+            }
+            if (java.nio.file.Files.isDirectory(file)) {
+                throw new IllegalArgumentException(name + " must be a file, got the directory " + file);
             }
         }
 

@@ -18,6 +18,7 @@ import java.util.List;
  * @param maxWorkerAge recycle a worker older than this (plus up to 10% jitter), or null for never
  * @param maxWorkerRssBytes recycle a worker whose resident memory passes this, or 0 for never
  * @param spares how many hot spare JVMs to keep warm, waiting for an id
+ * @param aotCache the workers' JDK AOT cache file (trained when missing or stale), or null for none
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -35,7 +36,8 @@ public record PoolConfig(
         List<String> workerJvmOptions,
         java.time.Duration maxWorkerAge,
         long maxWorkerRssBytes,
-        int spares) {
+        int spares,
+        Path aotCache) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);

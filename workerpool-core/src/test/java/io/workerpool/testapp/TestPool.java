@@ -54,6 +54,9 @@ public final class TestPool {
             builder.maxWorkerRss(Long.getLong("maxWorkerRssMb") * 1024 * 1024);
         }
         builder.spares(Integer.getInteger("spares", 0));
+        if (System.getProperty("aotCache") != null) {
+            builder.aotCache(Path.of(System.getProperty("aotCache")));
+        }
         if (Boolean.getBoolean("daemon")) {
             builder.daemonize(true);
         }

@@ -20,6 +20,11 @@ public final class WorkerEnvironment {
     public static final String HANDOFF_SOCKET = "WORKERPOOL_HANDOFF_SOCKET";
     /** The master's pid, to check that the parent is still the master right after start. */
     public static final String MASTER_PID = "WORKERPOOL_MASTER_PID";
+    /**
+     * Set to 1 in the JVM that trains the workers' AOT cache: it boots as a hot spare does (connects, gets the
+     * shared socket), also does the native set-up a worker defers, then exits without running the factory.
+     */
+    public static final String AOT_TRAINING = "WORKERPOOL_AOT_TRAINING";
 
     private WorkerEnvironment() {
     }
@@ -28,10 +33,14 @@ public final class WorkerEnvironment {
         return System.getenv(CONTROL_SOCKET) != null;
     }
 
-    /** The settings a worker reads from its environment. */
-    /** @param handoffSocket null when the pool shares no listening socket */
+    /**
+     * The settings a worker reads from its environment.
+     *
+     * @param handoffSocket null when the pool shares no listening socket
+     * @param aotTraining this JVM trains the workers' AOT cache instead of serving as a worker
+     */
     public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid,
-                           String handoffSocket) {
+                           String handoffSocket, boolean aotTraining) {
         public static Settings fromEnvironment(Map<String, String> env) {
             String socket = env.get(CONTROL_SOCKET);
             if (socket == null || socket.isBlank()) {
@@ -40,7 +49,7 @@ public final class WorkerEnvironment {
             }
             return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
                     Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID),
-                    env.get(HANDOFF_SOCKET));
+                    env.get(HANDOFF_SOCKET), "1".equals(env.get(AOT_TRAINING)));
         }
 
         private static int parseInt(Map<String, String> env, String name) {

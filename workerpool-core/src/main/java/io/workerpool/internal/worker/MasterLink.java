@@ -113,7 +113,7 @@ final class MasterLink implements LogSink {
      * (say the JVM is stuck in a GC spiral). Armed off the main path, since FFM costs start-up time; the
      * master may already be gone by then, so the parent is checked right after.
      */
-    private void armParentDeathSignal() {
+    void armParentDeathSignal() {
         try {
             Posix.setParentDeathSignal(Posix.SIGKILL);
             if (Posix.getppid() != settings.masterPid()) {

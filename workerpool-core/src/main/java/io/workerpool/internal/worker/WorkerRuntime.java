@@ -72,6 +72,14 @@ public final class WorkerRuntime {
             }
         }
 
+        if (settings.aotTraining()) {
+            // The AOT cache's training run: booted as far as a worker gets before its factory. The native set-up
+            // a worker defers is done now, so that its classes are in the cache too; the JVM writes the cache
+            // as it exits.
+            link.armParentDeathSignal();
+            LOG.debug("AOT cache training run: booted, exiting to write the cache");
+            return exit(ExitCodes.OK);
+        }
         int id = settings.workerId();
         if (id < 0) {
             // A hot spare: warmed up to here; the factory and the worker's callbacks wait for an id.
