@@ -34,6 +34,13 @@ class CliUsageTest {
                         new String[] {"--check-interval", "2s", "--worker-timeout", "1s", PKG + "RecordingWorker"}),
                 Arguments.of("only one --listen address is supported yet",
                         new String[] {"--listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", PKG + "RecordingWorker"}),
+                Arguments.of("--spares must be a whole number >= 0, got '-1'",
+                        new String[] {"--spares", "-1", PKG + "RecordingWorker"}),
+                Arguments.of("--spares must be a whole number >= 0, got 'two'",
+                        new String[] {"--spares", "two", PKG + "RecordingWorker"}),
+                Arguments.of("--aot-cache must be a file in an existing directory, got '/no/such/dir/worker.aot':"
+                        + " create /no/such/dir first",
+                        new String[] {"--aot-cache", "/no/such/dir/worker.aot", PKG + "RecordingWorker"}),
                 Arguments.of("unknown option '--wrokers'", new String[] {"--wrokers", "2", PKG + "RecordingWorker"}),
                 Arguments.of("worker class com.example.Missing not found on --classpath " + TEST_CLASSES,
                         new String[] {"com.example.Missing"}),
