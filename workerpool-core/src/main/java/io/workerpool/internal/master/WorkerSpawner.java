@@ -28,6 +28,8 @@ final class WorkerSpawner {
     private final List<String> baseCommandOptions;
     private final WorkerCommand command;
     private final SecureRandom random = new SecureRandom();
+    /** {@code setpriv --pdeathsig KILL --}, or empty: then the worker arms the signal itself (FFM). */
+    private final List<String> parentDeathWrapper = ParentDeathWrapper.find();
 
     WorkerSpawner(PoolConfig config, Path controlSocket, Path handoffSocket) {
         this.config = config;
@@ -76,8 +78,15 @@ final class WorkerSpawner {
             options = new ArrayList<>(baseCommandOptions);
             options.addAll(extraOptions);
         }
-        ProcessBuilder builder = new ProcessBuilder(command.withJvmOptions(options));
+        List<String> commandLine = command.withJvmOptions(options);
+        commandLine.addAll(0, parentDeathWrapper);
+        ProcessBuilder builder = new ProcessBuilder(commandLine);
         Map<String, String> env = builder.environment();
+        if (parentDeathWrapper.isEmpty()) {
+            env.remove(WorkerEnvironment.PARENT_DEATH_ARMED);
+        } else {
+            env.put(WorkerEnvironment.PARENT_DEATH_ARMED, "1");
+        }
         env.remove(Daemon.STATUS_FILE);
         // NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*: for the master alone; a worker must not notify systemd or think
         // it was socket-activated

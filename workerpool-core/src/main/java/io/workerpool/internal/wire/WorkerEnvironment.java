@@ -25,6 +25,8 @@ public final class WorkerEnvironment {
      * shared socket), also does the native set-up a worker defers, then exits without running the factory.
      */
     public static final String AOT_TRAINING = "WORKERPOOL_AOT_TRAINING";
+    /** Set to 1 when the master started the worker with its parent-death signal armed (setpriv --pdeathsig). */
+    public static final String PARENT_DEATH_ARMED = "WORKERPOOL_PDEATHSIG_ARMED";
 
     private WorkerEnvironment() {
     }
@@ -38,9 +40,10 @@ public final class WorkerEnvironment {
      *
      * @param handoffSocket null when the pool shares no listening socket
      * @param aotTraining this JVM trains the workers' AOT cache instead of serving as a worker
+     * @param parentDeathArmed the master armed this JVM's parent-death signal before it started
      */
     public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid,
-                           String handoffSocket, boolean aotTraining) {
+                           String handoffSocket, boolean aotTraining, boolean parentDeathArmed) {
         public static Settings fromEnvironment(Map<String, String> env) {
             String socket = env.get(CONTROL_SOCKET);
             if (socket == null || socket.isBlank()) {
@@ -49,7 +52,8 @@ public final class WorkerEnvironment {
             }
             return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
                     Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID),
-                    env.get(HANDOFF_SOCKET), "1".equals(env.get(AOT_TRAINING)));
+                    env.get(HANDOFF_SOCKET), "1".equals(env.get(AOT_TRAINING)),
+                    "1".equals(env.get(PARENT_DEATH_ARMED)));
         }
 
         private static int parseInt(Map<String, String> env, String name) {

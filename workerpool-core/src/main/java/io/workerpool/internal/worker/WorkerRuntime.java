@@ -28,7 +28,7 @@ public final class WorkerRuntime {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Worker");
 
     private final WorkerEnvironment.Settings settings;
-    private final long pid = ProcessHandle.current().pid();
+    private final long pid = currentPid();
     private final StopRequests stopRequests = new StopRequests();
     private MasterLink link;
 
@@ -163,6 +163,18 @@ public final class WorkerRuntime {
             }
         }
         return allRan;
+    }
+
+    /**
+     * This JVM's pid from /proc/self; ProcessHandle.current() would initialise ProcessHandleImpl and its reaper
+     * executor (a dozen JDK classes outside the default CDS archive, tens of ms of CPU) on the start path.
+     */
+    private static long currentPid() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            return ProcessHandle.current().pid();
+        }
     }
 
     private int exit(int status) {
