@@ -312,11 +312,17 @@ final class WorkerAotCache {
         print.put("java.home", System.getProperty("java.home"));
         print.put("java.vm.version", System.getProperty("java.vm.version"));
         for (String property : List.of("java.class.path", "jdk.module.path")) {
-            String value = System.getProperty(property, "");
-            print.put(property, value);
-            for (String entry : value.split(java.io.File.pathSeparator)) {
-                Path path = entry.isEmpty() ? null : Path.of(entry).toAbsolutePath();
-                if (path != null && Files.isRegularFile(path)) {
+            List<String> absolute = new ArrayList<>();
+            for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
+                if (!entry.isEmpty()) {
+                    absolute.add(Path.of(entry).toAbsolutePath().normalize().toString());
+                }
+            }
+            // absolute: the same jars named relative to another working directory are the same class path
+            print.put(property, String.join(java.io.File.pathSeparator, absolute));
+            for (String entry : absolute) {
+                Path path = Path.of(entry);
+                if (Files.isRegularFile(path)) {
                     try {
                         print.put("jar " + path, Files.size(path) + " bytes, modified "
                                 + Files.getLastModifiedTime(path).toMillis());
