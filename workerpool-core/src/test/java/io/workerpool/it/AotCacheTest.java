@@ -75,12 +75,24 @@ class AotCacheTest {
             String realPath = cache.toRealPath().toString();
             assertThat(mapsOf(pool.workerPid(0))).anyMatch(line -> line.endsWith(realPath));
             pool.awaitLog("mapped the AOT cache " + cache, START);
+
+            // A deploy replaces a jar, then a reload: the JDK would run the cached old classes; the master sees it.
+            Path fingerprint = dir.resolve("worker.aot.fingerprint");
+            Path fingerprintCopy = Files.copy(fingerprint, dir.resolve("fingerprint.copy"));
+            Path jar = Path.of(jarClassPath.split(":")[0]);
+            java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(jar);
+            Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(modified.toMillis() + 2000));
+            pool.signal("HUP");
+            pool.awaitLog("AOT cache " + cache + " is stale (jar " + jar, START);
             pool.signal("TERM");
             assertThat(pool.waitFor(START)).isZero();
+            Files.setLastModifiedTime(jar, modified);
+            Files.move(fingerprintCopy, fingerprint);
         }
 
         // A damaged cache with a matching fingerprint: the JVM refuses it, the master says so once and retrains.
         Files.write(cache, new byte[64 * 1024]);
+        assertThat(dir.resolve("worker.aot.fingerprint")).isRegularFile();
         try (PoolProcess pool = pool(2, cache).start()) {
             pool.awaitLog("was not mapped by", START);
             pool.awaitEvents("worker-main \\d+ \\d+", 4, START);

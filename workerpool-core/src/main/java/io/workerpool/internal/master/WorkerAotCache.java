@@ -49,7 +49,8 @@ final class WorkerAotCache {
 
     private final Path file;
     private final Path fingerprintFile;
-    private final Map<String, String> fingerprint;
+    /** This master's class path and JDK as last seen; re-read before each spawn (a deploy may replace jars). */
+    private Map<String, String> fingerprint;
     private State state;
     /** Bumped on each cache put in place: a JVM spawned with an older one tells nothing about this one. */
     private int epoch;
@@ -151,8 +152,23 @@ final class WorkerAotCache {
         return state == State.READY ? List.of("-XX:AOTCache=" + file) : List.of();
     }
 
-    /** Which cache a spawn now gets (0: none); passed back to {@link #connected}. */
+    /**
+     * Which cache a spawn now gets (0: none); passed back to {@link #connected}. Call before
+     * {@link #workerOptions()}: a jar replaced since the cache was made (a deploy before a reload) makes it
+     * stale, and the JDK would run the cached old classes.
+     */
     int epochForSpawn() {
+        if (state == State.READY) {
+            Map<String, String> now = currentFingerprint();
+            if (!now.equals(fingerprint)) {
+                String difference = difference(fingerprint, now);
+                fingerprint = now;
+                deleteCache();
+                state = State.TRAINING_DUE;
+                LOG.warn("AOT cache {} is stale ({}): deleting it, one JVM trains a new one in the background;"
+                        + " workers start without it until it is ready", file, difference);
+            }
+        }
         return state == State.READY ? epoch : 0;
     }
 
@@ -288,15 +304,20 @@ final class WorkerAotCache {
         } catch (IOException e) {
             return "no readable " + fingerprintFile.getFileName() + " says which JDK and class path it was made for";
         }
-        for (Map.Entry<String, String> entry : fingerprint.entrySet()) {
-            String was = recorded.get(entry.getKey());
-            if (!Objects.equals(was, entry.getValue())) {
-                return entry.getKey() + " was " + (was == null ? "not there" : "'" + was + "'") + ", is now '"
+        return difference(recorded, fingerprint);
+    }
+
+    /** The first thing that differs, e.g. "java.vm.version was '25.0.2+10', is now '25.0.3+9'"; null for none. */
+    private static String difference(Map<String, String> was, Map<String, String> now) {
+        for (Map.Entry<String, String> entry : now.entrySet()) {
+            String before = was.get(entry.getKey());
+            if (!Objects.equals(before, entry.getValue())) {
+                return entry.getKey() + " was " + (before == null ? "not there" : "'" + before + "'") + ", is now '"
                         + entry.getValue() + "'";
             }
         }
-        for (String key : recorded.keySet()) {
-            if (!fingerprint.containsKey(key)) {
+        for (String key : was.keySet()) {
+            if (!now.containsKey(key)) {
                 return key + " was there, is not now";
             }
         }
