@@ -212,6 +212,7 @@ public final class Supervisor {
         private int reloadBatch = 1;
         private InetSocketAddress metrics;
         private double readyShare = 0.5;
+        private Path aotCache;
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;
@@ -368,6 +369,21 @@ public final class Supervisor {
             return this;
         }
 
+        /**
+         * Faster worker starts with a JDK AOT cache (JEP 483/514): worker JVMs start with
+         * {@code -XX:AOTCache=file}, which holds the classes a worker loads up to its factory already parsed and
+         * linked. When the file is missing, or was made for another class path or JDK, one training JVM in the
+         * background boots as far as a worker does before its factory and writes it (workers start without it
+         * until then); a cache the JVM refuses is retrained once, then left out. The pool never fails because
+         * of the cache. The JDK caches only classes loaded from jars, not from class directories. Options of
+         * your own starting with {@code -XX:AOT} or {@code -XX:SharedArchiveFile} in {@link #workerJvmOptions}
+         * win: then this is not used. The parent directory must exist and be writable. Default: none.
+         */
+        public Builder aotCache(Path file) {
+            this.aotCache = file;
+            return this;
+        }
+
         /** Extra JVM options for worker JVMs (e.g. {@code -Xmx64m}), after the master's own. */
         public Builder workerJvmOptions(String... options) {
             Objects.requireNonNull(options, "workerJvmOptions must not be null");
@@ -440,10 +456,11 @@ public final class Supervisor {
                     absolute(control), controlSocketSet ? "choose a shorter controlSocket(path)"
                             : "choose a shorter pidFile path, or set controlSocket(path)");
             BuilderChecks.requireSocketPath("listenUnix", absolute(listenPath), "choose a shorter path");
+            requireWritableFile("aotCache", absolute(aotCache));
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
                     absolute(control), daemonize, workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch,
-                    metrics, readyShare);
+                    metrics, readyShare, absolute(aotCache));
             return new Supervisor(factory, config);
         }
 
@@ -483,6 +500,25 @@ public final class Supervisor {
             }
             if (d.compareTo(BuilderChecks.MIN_DURATION) < 0 || d.compareTo(BuilderChecks.MAX_DURATION) > 0) {
                 throw new IllegalArgumentException(name + " must be between 1 ms and 365 days, got " + d);
+            }
+        }
+
+        /** A file the master will create or replace: an existing, writable parent directory, not a directory. */
+        private static void requireWritableFile(String name, Path file) {
+            if (file == null) {
+                return;
+            }
+            Path parent = file.getParent();
+            if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
+                throw new IllegalArgumentException(name + " must be a file in an existing directory, got " + file
+                        + ": create " + parent + " first");
+            }
+            if (!java.nio.file.Files.isWritable(parent)) {
+                throw new IllegalArgumentException(name + " must be a file in a directory this user can write, got "
+                        + file + ": " + parent + " is not writable");
+            }
+            if (java.nio.file.Files.isDirectory(file)) {
+                throw new IllegalArgumentException(name + " must be a file, got the directory " + file);
             }
         }
 

@@ -157,6 +157,27 @@ class SupervisorBuilderTest {
     }
 
     @Test
+    void refusesAnAotCacheThatCannotBeWritten(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path missing = dir.resolve("no-such-dir/worker.aot");
+        assertThatThrownBy(() -> Supervisor.builder(FACTORY).aotCache(missing).build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("aotCache must be a file in an existing directory, got " + missing + ": create "
+                        + missing.getParent() + " first");
+        assertThatThrownBy(() -> Supervisor.builder(FACTORY).aotCache(dir).build())
+                .hasMessage("aotCache must be a file, got the directory " + dir);
+        Path readOnly = java.nio.file.Files.createDirectory(dir.resolve("read-only"));
+        java.nio.file.Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
+        org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.isWritable(readOnly), "root writes anywhere");
+        assertThatThrownBy(() -> Supervisor.builder(FACTORY).aotCache(readOnly.resolve("w.aot")).build())
+                .hasMessageEndingWith(readOnly + " is not writable");
+    }
+
+    @Test
+    void acceptsAnAotCacheInAWritableDirectory(@org.junit.jupiter.api.io.TempDir Path dir) {
+        assertThat(Supervisor.builder(FACTORY).aotCache(dir.resolve("worker.aot")).build()).isNotNull();
+    }
+
+    @Test
     void buildsWithDefaultsAndExplicitIds() {
         Supervisor supervisor = Supervisor.builder(FACTORY).build();
         assertThat(supervisor.workerIds()).containsExactlyInAnyOrder(0, 1);

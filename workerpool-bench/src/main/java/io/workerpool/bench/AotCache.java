@@ -8,55 +8,73 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A JDK 25 AOT cache for the workers of {@link RestartPool} (JEP 483/514): a training run of a one-worker pool
- * whose worker records an AOT configuration ({@code -XX:AOTMode=record}) until it is stopped, then
- * {@code -XX:AOTMode=create}. The cache holds the classes a worker loads, already parsed and linked, so
- * that a worker JVM starts with them as a hello world starts with the JDK's default CDS archive. The JDK
- * only caches classes from jars, so this runs from the module jars, not from target/classes.
+ * A JDK 25 AOT cache for the workers of {@link RestartPool}, made by the library's own {@code aotCache(file)}
+ * option: a one-worker pool with {@code -Dbench.aotCache=FILE} runs until its master logs that its background
+ * training JVM wrote the cache, then stops. The pools of the AOT variant pass the same option and start every
+ * worker on it. The JDK only caches classes from jars, so this runs from the module jars, not from
+ * target/classes.
  */
 final class AotCache {
     /** A usable cache and the class path it was made for (a JVM using it must have the same). */
     record Cache(Path file, String classpath) {
     }
 
-    private static final Duration TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration TIMEOUT = Duration.ofMinutes(3);
 
     private AotCache() {
     }
 
-    /** Trains and creates the cache; returns null and says why in {@code skipped} when it can't. */
+    /** Trains the cache; returns null and says why in {@code skipped} when it can't. */
     static Cache create(BenchContext context, Map<String, String> skipped) {
         String classpath = jarClasspath(context);
         if (classpath == null) {
             skipped.put(Report.OURS_AOT, "the module jars are missing (./run-bench builds them)");
             return null;
         }
-        Path config = context.file("worker.aotconf");
         Path cache = context.file("worker.aot");
+        try {
+            Files.deleteIfExists(cache);
+        } catch (java.io.IOException e) {
+            skipped.put(Report.OURS_AOT, "cannot delete the previous cache " + cache + ": " + e);
+            return null;
+        }
         Path stamps = context.file("aot-training.stamps");
-        List<String> training = context.javaCommandWithClasspath(List.of("-Dbench.stopTimeoutSeconds=120",
-                        "-Dbench.workerJvmOptions=-XX:AOTMode=record -XX:AOTConfiguration=" + config),
+        List<String> training = context.javaCommandWithClasspath(List.of("-Dbench.aotCache=" + cache),
                 classpath, RestartPool.class.getName(), stamps.toString(), "1");
         Child pool = Child.start("AOT training pool", training, context.runDir(), Map.of(),
                 context.runDir().resolve("aot-training.log"));
+        String outcome;
         try {
-            new StampTail(stamps).awaitDistinctPids(1, TIMEOUT, "the AOT training worker (log: " + pool.log() + ")");
-            StampTail.sleep(Duration.ofSeconds(1));
+            outcome = awaitLogLine(pool.log(), List.of("trained in", "not used"));
         } finally {
-            pool.close(TIMEOUT); // the worker writes its configuration as it exits
+            pool.close(Duration.ofSeconds(30));
         }
-        List<String> create = List.of(context.javaBinary(), BenchContext.NATIVE_ACCESS, "-XX:AOTMode=create",
-                "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + cache, "-cp", classpath);
-        try (Child creator = Child.start("AOT cache creation", create, context.runDir(), Map.of(),
-                context.runDir().resolve("aot-create.log"))) {
-            int status = creator.awaitExit(TIMEOUT);
-            if (status != 0 || !Files.isRegularFile(cache)) {
-                skipped.put(Report.OURS_AOT, "the AOT cache could not be created (status " + status + ", see "
-                        + creator.log() + ")");
-                return null;
-            }
+        if (outcome == null || !outcome.contains("trained in") || !Files.isRegularFile(cache)) {
+            skipped.put(Report.OURS_AOT, "the AOT cache was not trained (" + (outcome == null ? "timed out"
+                    : outcome.strip()) + "; see " + pool.log() + ")");
+            return null;
         }
         return new Cache(cache, classpath);
+    }
+
+    /** The first line of the log holding one of {@code markers}, or null after {@link #TIMEOUT}. */
+    private static String awaitLogLine(Path log, List<String> markers) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (Files.exists(log)) {
+                    for (String line : Files.readAllLines(log)) {
+                        if (markers.stream().anyMatch(line::contains)) {
+                            return line;
+                        }
+                    }
+                }
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // being written: read again
+            }
+            StampTail.sleep(Duration.ofMillis(200));
+        }
+        return null;
     }
 
     /** The harness's class path with the bench and core class directories replaced by their jars. */

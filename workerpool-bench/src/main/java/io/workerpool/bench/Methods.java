@@ -31,12 +31,12 @@ final class Methods {
                         + " `java --enable-native-access=ALL-UNNAMED -cp <same class path> HelloWorld` (the pool's JVM"
                         + " options and class path) and times from just before the fork to the stamp its main() takes;"
                         + " as many starts as kills. Its p50 is the floor a restart without hot spares can approach.",
-                "**AOT cache variant.** The same restart and cold start with the workers started with"
-                        + " `-XX:AOTCache=worker.aot` (a JDK 25 AOT cache, JEP 483/514, passed with"
-                        + " `workerJvmOptions`): trained once per run by a one-worker pool under"
-                        + " `-XX:AOTMode=record`, then `-XX:AOTMode=create`. The JDK caches classes from jars only,"
-                        + " so this pool runs from the module jars. No library change; it shows how much of a"
-                        + " restart is class loading and linking.",
+                "**AOT cache variant.** The same restart and cold start with the pool built with"
+                        + " `aotCache(worker.aot)` (a JDK 25 AOT cache, JEP 483/514): trained once per run by a"
+                        + " one-worker pool with the same option, whose background training JVM writes the file;"
+                        + " then every worker starts with `-XX:AOTCache=worker.aot`. The JDK caches classes from jars"
+                        + " only, so this pool runs from the module jars. It shows how much of a restart is class"
+                        + " loading and linking.",
                 "**Cold start.** From just before the launcher forks the pool's first process to the ready stamp of"
                         + " the last of its " + s.poolWorkers() + " workers.",
                 "**Footprint.** Right after the cold start and a " + s.settle().toMillis() + " ms settle: the master's"

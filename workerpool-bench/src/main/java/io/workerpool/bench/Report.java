@@ -64,8 +64,8 @@ final class Report {
         if (!m.lifecycle(OURS_AOT).isEmpty() || m.skipped.containsKey(OURS_AOT)) {
             Summary aot = perRun(OURS_AOT, r -> Summary.percentile(r.restartMs(), 50));
             Summary aot95 = perRun(OURS_AOT, r -> Summary.percentile(r.restartMs(), 95));
-            rows.add(new Row("↳ Restart p50; p95 (ms), workers with `-XX:AOTCache` (JDK 25 AOT cache, no library"
-                    + " change)", aot == null ? m.skipped.getOrDefault(OURS_AOT, "skipped")
+            rows.add(new Row("↳ Restart p50; p95 (ms), workers on an AOT cache (`aotCache(file)`,"
+                    + " JDK 25)", aot == null ? m.skipped.getOrDefault(OURS_AOT, "skipped")
                     : ms(aot) + "; p95 " + ms(aot95), Row.NONE, Row.NONE,
                     aot == null || bare == null ? Row.NONE : "= " + ResultTable.ratio(aot.median() / bare.median())
                             + " of bare JVM", "≤ 1.2× bare JVM", verdict(aot, bare,
@@ -107,7 +107,7 @@ final class Report {
                 ratio(ours, node, " of Node"), "≤ Node's", verdict(ours, node, (o, n) -> o <= n)));
         Summary aot = perRun(OURS_AOT, LifecycleBench.Run::coldStartMs);
         if (aot != null) {
-            rows.add(new Row("↳ Cold start (ms), workers with `-XX:AOTCache`", ms(aot), Row.NONE, Row.NONE,
+            rows.add(new Row("↳ Cold start (ms), workers on an AOT cache (`aotCache(file)`)", ms(aot), Row.NONE, Row.NONE,
                     ratio(aot, node, " of Node"), "≤ Node's", verdict(aot, node, (o, n) -> o <= n)));
         }
     }

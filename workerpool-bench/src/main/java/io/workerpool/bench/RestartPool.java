@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * The pool of the restart, cold start and footprint figures: N workers that stamp in onStart and then idle.
  * Usage: {@code RestartPool STAMP_FILE WORKERS}. The harness SIGKILLs workers and times their replacements.
  * System properties: {@code bench.workerJvmOptions} (space-separated) adds JVM options for the workers only,
- * {@code bench.stopTimeoutSeconds} (default 5) is the pool's stop timeout.
+ * {@code bench.stopTimeoutSeconds} (default 5) is the pool's stop timeout, {@code bench.aotCache} a file for
+ * {@code aotCache(...)}.
  */
 public final class RestartPool {
     private RestartPool() {
@@ -31,8 +32,12 @@ public final class RestartPool {
         Path stamps = Path.of(args[0]);
         int workers = Integer.parseInt(args[1]);
         String[] workerOptions = System.getProperty("bench.workerJvmOptions", "").trim().split("\\s+");
-        Supervisor.builder(id -> new StampingWorker(id, stamps))
-                .workers(workers)
+        Supervisor.Builder builder = Supervisor.builder(id -> new StampingWorker(id, stamps));
+        String aotCache = System.getProperty("bench.aotCache");
+        if (aotCache != null) {
+            builder.aotCache(Path.of(aotCache));
+        }
+        builder.workers(workers)
                 .stopTimeout(java.time.Duration.ofSeconds(Long.getLong("bench.stopTimeoutSeconds", 5)))
                 .workerJvmOptions(workerOptions[0].isEmpty() ? new String[0] : workerOptions)
                 .build()

@@ -8,17 +8,18 @@ import java.util.Map;
 /**
  * workerpool itself: {@link RestartPool}, whose workers stamp in onStart. The plain variant runs with the
  * harness's class path and no extra options; {@link #withAotCache} runs from jars with the workers on a
- * JDK AOT cache ({@code -XX:AOTCache}, see {@link AotCache}).
+ * JDK AOT cache, through the library's {@code aotCache(file)} option (see {@link AotCache}).
  */
 final class WorkerpoolPeer implements PoolPeer {
     private final String name;
     private final String classpath;
-    private final List<String> workerJvmOptions;
+    /** Options of the master JVM (system properties for {@link RestartPool}). */
+    private final List<String> masterOptions;
 
-    private WorkerpoolPeer(String name, String classpath, List<String> workerJvmOptions) {
+    private WorkerpoolPeer(String name, String classpath, List<String> masterOptions) {
         this.name = name;
         this.classpath = classpath;
-        this.workerJvmOptions = List.copyOf(workerJvmOptions);
+        this.masterOptions = List.copyOf(masterOptions);
     }
 
     static WorkerpoolPeer plain() {
@@ -26,11 +27,11 @@ final class WorkerpoolPeer implements PoolPeer {
     }
 
     static WorkerpoolPeer withAotCache(AotCache.Cache cache) {
-        return new WorkerpoolPeer(Report.OURS_AOT, cache.classpath(), List.of("-XX:AOTCache=" + cache.file()));
+        return new WorkerpoolPeer(Report.OURS_AOT, cache.classpath(), List.of("-Dbench.aotCache=" + cache.file()));
     }
 
     boolean isPlain() {
-        return workerJvmOptions.isEmpty();
+        return masterOptions.isEmpty();
     }
 
     @Override
@@ -55,10 +56,7 @@ final class WorkerpoolPeer implements PoolPeer {
 
     @Override
     public Child launch(BenchContext context, int workers, int port, Path stamps, String tag) {
-        List<String> options = new ArrayList<>();
-        if (!workerJvmOptions.isEmpty()) {
-            options.add("-Dbench.workerJvmOptions=" + String.join(" ", workerJvmOptions));
-        }
+        List<String> options = new ArrayList<>(masterOptions);
         List<String> command = context.javaCommandWithClasspath(options,
                 classpath == null ? context.classpath() : classpath, RestartPool.class.getName(), stamps.toString(),
                 Integer.toString(workers));

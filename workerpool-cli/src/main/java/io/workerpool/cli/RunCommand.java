@@ -3,6 +3,7 @@ package io.workerpool.cli;
 import io.workerpool.PoolStartException;
 import io.workerpool.Supervisor;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ import picocli.CommandLine.Parameters;
             "      --stdout app.out --stderr app.err --classpath app.jar com.example.MyWorker",
             "  workerpool run --workers 4 --metrics 0.0.0.0:9100 --ready-share 0.75 \\",
             "      --classpath app.jar com.example.MyWorker     # /healthz /readyz /metrics",
+            "  workerpool run --workers 4 --spares 1 --aot-cache /var/cache/app/worker.aot \\",
+            "      --classpath app.jar com.example.MyWorker",
             "  workerpool status --pidfile /var/run/app.pid",
             "",
             "Exit status: 0 after a graceful stop, 1 when the pool cannot start, 2 for a bad flag or worker class."})
@@ -98,6 +101,14 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--daemon", description = "Detach (needs --pidfile); returns once the pool runs.")
     boolean daemon;
 
+    @Option(names = "--spares", paramLabel = "N", converter = Converters.NonNegativeInt.class,
+            description = "Hot spare JVMs kept warm that take a dead worker's id at once (default: 0).")
+    Integer spares;
+
+    @Option(names = "--aot-cache", paramLabel = "FILE", description = "Workers start on this JDK AOT cache, trained"
+            + " in the background when missing or stale (faster worker starts).")
+    Path aotCache;
+
     @Option(names = "--classpath", paramLabel = "CP", description = "Where WORKER_CLASS and what it "
             + "needs are: directories and jars separated by ':', dir/* for every jar in dir (default: .).")
     String classpath = ".";
@@ -155,6 +166,16 @@ final class RunCommand implements Callable<Integer> {
         }
         if (readyShare != null && metrics == null) {
             throw CliException.usage("--ready-share needs --metrics HOST:PORT: /readyz is served there");
+        }
+        if (aotCache != null) {
+            Path parent = aotCache.toAbsolutePath().getParent();
+            if (parent == null || !Files.isDirectory(parent)) {
+                throw CliException.usage("--aot-cache must be a file in an existing directory, got '" + aotCache
+                        + "': create " + parent + " first");
+            }
+            if (Files.isDirectory(aotCache)) {
+                throw CliException.usage("--aot-cache must be a file, got the directory '" + aotCache + "'");
+            }
         }
         if (jvmOptions.stream().anyMatch(String::isBlank)) {
             throw CliException.usage("--jvm-opt must be a JVM option like -Xmx256m, got a blank one");
@@ -226,6 +247,12 @@ final class RunCommand implements Callable<Integer> {
         }
         if (maxWorkerRss != null) {
             builder.maxWorkerRss(maxWorkerRss);
+        }
+        if (spares != null) {
+            builder.spares(spares);
+        }
+        if (aotCache != null) {
+            builder.aotCache(aotCache);
         }
         List<String> workerJvmOptions = new ArrayList<>();
         // SLF4J announces the worker's log-forwarding provider on stderr at INFO: noise for users. Theirs follow.

@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * The pool's status JSON as a table for people: a line about the master, then one row per worker id with pid,
- * state, uptime, restarts, last exit, heartbeat age and RSS in MB. Fields the reply lacks show as "-".
+ * state, uptime, restarts, last exit, heartbeat age and RSS in MB (hot spares: rows in state SPARE with a
+ * negative placeholder id). Fields the reply lacks show as "-".
  */
 final class StatusTable {
     private static final String[] HEADER = {"ID", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT", "HEARTBEAT",
@@ -31,10 +32,14 @@ final class StatusTable {
         }
         List<String[]> rows = new ArrayList<>();
         rows.add(HEADER);
+        int spares = 0;
         for (Object w : workers) {
             Map<?, ?> worker = w instanceof Map<?, ?> m ? m : Map.of();
             long pid = number(worker.get("pid"), -1);
             long rss = number(worker.get("rssBytes"), -1);
+            if ("SPARE".equals(worker.get("state"))) {
+                spares++; // a hot spare's row: its id is a placeholder until it takes a worker's
+            }
             String lastExit = worker.get("lastExit") instanceof String s && !s.isEmpty() ? s : "-";
             rows.add(new String[] {
                 text(worker.get("id")),
@@ -48,7 +53,10 @@ final class StatusTable {
         }
         StringBuilder out = new StringBuilder();
         out.append("master pid ").append(text(pool.get("pid"))).append(", ").append(text(pool.get("state")))
-                .append(", ").append(workers.size()).append(workers.size() == 1 ? " worker" : " workers");
+                .append(", ").append(workers.size() - spares).append(workers.size() - spares == 1 ? " worker" : " workers");
+        if (spares > 0) {
+            out.append(", ").append(spares).append(spares == 1 ? " hot spare" : " hot spares");
+        }
         if (pool.get("metrics") instanceof String metrics) {
             out.append("; http://").append(metrics).append(" (/healthz /readyz /metrics)");
         }

@@ -64,6 +64,21 @@ class CliFormatTest {
     }
 
     @Test
+    void hotSparesAreCountedApartInTheStatusTable() {
+        String json = "{\"pid\":100,\"state\":\"RUNNING\",\"workers\":["
+                + "{\"id\":0,\"pid\":101,\"state\":\"RUNNING\",\"uptimeMillis\":3000,\"restarts\":0,"
+                + "\"lastExit\":\"\",\"heartbeatAgeMillis\":120,\"rssBytes\":52428800},"
+                + "{\"id\":-1,\"pid\":102,\"state\":\"SPARE\",\"uptimeMillis\":2000,\"restarts\":0,"
+                + "\"lastExit\":\"\",\"heartbeatAgeMillis\":80,\"rssBytes\":41943040}]}";
+        assertThat(StatusTable.render(json)).isEqualTo("""
+                master pid 100, RUNNING, 1 worker, 1 hot spare
+                ID  PID  STATE    UPTIME  RESTARTS  LAST EXIT  HEARTBEAT  RSS
+                0   101  RUNNING  3s      0         -          120ms      50.0 MB
+                -1  102  SPARE    2s      0         -          80ms       40.0 MB
+                """);
+    }
+
+    @Test
     void jsonReaderReadsEscapesAndNesting() {
         assertThat(JsonReader.parse("{\"a\":[1,2.5,true,null,\"x\\\"\\u0041\\n\"],\"b\":{}}"))
                 .hasToString("{a=[1, 2.5, true, null, x\"A\n], b={}}");

@@ -45,6 +45,13 @@ class CliUsageTest {
                         new String[] {"--metrics", "127.0.0.1:0", "--ready-share", "1.5", PKG + "RecordingWorker"}),
                 Arguments.of("--ready-share needs --metrics HOST:PORT: /readyz is served there",
                         new String[] {"--ready-share", "0.5", PKG + "RecordingWorker"}),
+                Arguments.of("--spares must be a whole number >= 0, got '-1'",
+                        new String[] {"--spares", "-1", PKG + "RecordingWorker"}),
+                Arguments.of("--spares must be a whole number >= 0, got 'two'",
+                        new String[] {"--spares", "two", PKG + "RecordingWorker"}),
+                Arguments.of("--aot-cache must be a file in an existing directory, got '/no/such/dir/worker.aot':"
+                        + " create /no/such/dir first",
+                        new String[] {"--aot-cache", "/no/such/dir/worker.aot", PKG + "RecordingWorker"}),
                 Arguments.of("unknown option '--wrokers'", new String[] {"--wrokers", "2", PKG + "RecordingWorker"}),
                 Arguments.of("worker class com.example.Missing not found on --classpath " + TEST_CLASSES,
                         new String[] {"com.example.Missing"}),

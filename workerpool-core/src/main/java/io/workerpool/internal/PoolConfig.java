@@ -21,6 +21,7 @@ import java.util.List;
  * @param reloadBatch how many workers a rolling reload replaces at the same time
  * @param metrics where the master serves /healthz, /readyz and /metrics over HTTP, or null for nowhere
  * @param readyShare the share of workers that must run for /readyz to answer 200, in (0, 1]
+ * @param aotCache the workers' JDK AOT cache file (trained when missing or stale), or null for none
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -41,7 +42,8 @@ public record PoolConfig(
         int spares,
         int reloadBatch,
         InetSocketAddress metrics,
-        double readyShare) {
+        double readyShare,
+        Path aotCache) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);

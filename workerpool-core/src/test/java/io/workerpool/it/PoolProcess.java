@@ -49,6 +49,7 @@ public final class PoolProcess implements AutoCloseable {
         private final List<String> args = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> wrapper = new ArrayList<>();
+        private boolean xshareOption = true;
 
         private Builder(Path dir) {
             this.dir = dir;
@@ -93,6 +94,12 @@ public final class PoolProcess implements AutoCloseable {
          * A program that runs first and then execs the java command line it gets as its last arguments, keeping
          * its pid: e.g. one that puts a socket on descriptor 3, as systemd's socket activation does.
          */
+        /** Leaves out {@code -Xshare:auto}: the JDK refuses {@code -XX:AOTCache} next to any -Xshare option. */
+        public Builder withoutXshare() {
+            xshareOption = false;
+            return this;
+        }
+
         public Builder wrapper(String... prefix) {
             wrapper.addAll(List.of(prefix));
             return this;
@@ -104,7 +111,9 @@ public final class PoolProcess implements AutoCloseable {
             List<String> command = new ArrayList<>(wrapper);
             command.add(ProcessHandle.current().info().command().orElseThrow());
             command.add("--enable-native-access=ALL-UNNAMED");
-            command.add("-Xshare:auto");
+            if (xshareOption) {
+                command.add("-Xshare:auto");
+            }
             command.add("-XX:TieredStopAtLevel=1");
             command.addAll(jvmOptions);
             command.add("-Devents=" + events);

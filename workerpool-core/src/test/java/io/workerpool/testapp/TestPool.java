@@ -64,6 +64,9 @@ public final class TestPool {
         if (System.getProperty("readyShare") != null) {
             builder.readyShare(Double.parseDouble(System.getProperty("readyShare")));
         }
+        if (System.getProperty("aotCache") != null) {
+            builder.aotCache(Path.of(System.getProperty("aotCache")));
+        }
         if (Boolean.getBoolean("daemon")) {
             builder.daemonize(true);
         }

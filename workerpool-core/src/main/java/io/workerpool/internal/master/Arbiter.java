@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 final class Arbiter {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
     private static final Duration DUMP_GRACE = Duration.ofMillis(500);
+    /** Generous: on two busy cores a training run takes 10-20 s, most of it the JDK assembling the cache. */
+    private static final Duration AOT_TRAINING_TIMEOUT = Duration.ofMinutes(5);
 
     private final PoolConfig config;
     private final WorkerSpawner spawner;
@@ -37,6 +39,7 @@ final class Arbiter {
     /** Every JVM alive now (active, successor, spare), by generation: events find their JVM here. */
     private final Map<Long, WorkerJvm> live = new java.util.HashMap<>();
     private final HotSpares spares;
+    private final WorkerAotCache aotCache;
     private final RollingReload reload;
     private final PoolObserver observer;
     private boolean readyAnnounced;
@@ -63,6 +66,7 @@ final class Arbiter {
         this.stopTimeout = config.stopTimeout();
         this.reload = new RollingReload(this, observer, config.reloadBatch());
         this.spares = new HotSpares(config.spares(), this::spawn);
+        this.aotCache = WorkerAotCache.of(config, spawner.command());
     }
 
     PoolState state() {
@@ -94,6 +98,7 @@ final class Arbiter {
             state = PoolState.RUNNING;
         }
         spares.fill();
+        startAotTrainingIfDue();
     }
 
     void handle(PoolEvent event) {
@@ -109,6 +114,7 @@ final class Arbiter {
                 recycleOldOrLargeWorkers();
                 if (state == PoolState.RUNNING) {
                     spares.fill();
+                    startAotTrainingIfDue();
                 }
                 observer.tick(); // after the check: the systemd watchdog ping says the loop is alive
             }
@@ -130,7 +136,9 @@ final class Arbiter {
         String secret = spawner.newSecret();
         controlServer.admit(id, generation, secret);
         try {
-            WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret));
+            int aotEpoch = aotCache.epochForSpawn();
+            WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret, aotCache.workerOptions(), null));
+            jvm.aotCacheEpoch = aotEpoch;
             live.put(generation, jvm);
             jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
                     p.exitValue())));
@@ -151,6 +159,32 @@ final class Arbiter {
         }
     }
 
+    /** One JVM in the background writes the workers' AOT cache when it is missing or stale. */
+    private void startAotTrainingIfDue() {
+        if (state != PoolState.RUNNING || !aotCache.trainingDue()) {
+            return;
+        }
+        int id = WorkerAotCache.TRAINING_ID;
+        long generation = ++generations;
+        String secret = spawner.newSecret();
+        controlServer.admit(id, generation, secret);
+        try {
+            List<String> options = aotCache.startTraining();
+            WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret, options, aotCache.trainingLog()));
+            jvm.spare = false;
+            jvm.aotTraining = true;
+            live.put(generation, jvm);
+            jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
+                    p.exitValue())));
+            timer.schedule(AOT_TRAINING_TIMEOUT, new PoolEvent.KillDue(id, generation, "did not finish within "
+                    + AOT_TRAINING_TIMEOUT.toMinutes() + " min", false));
+            LOG.debug("{}: spawned with {}", jvm, options);
+        } catch (IOException e) {
+            controlServer.revoke(id, generation);
+            aotCache.trainingNotStarted(e.getMessage());
+        }
+    }
+
     private void onExited(PoolEvent.WorkerExited e) {
         WorkerJvm jvm = live.remove(e.generation());
         if (jvm == null) {
@@ -162,6 +196,10 @@ final class Arbiter {
         // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
         jvm.connection = null;
         String how = ExitCodes.describe(e.status());
+        if (jvm.aotTraining) {
+            aotCache.trainingExited(e.status(), jvm.state == SlotState.STOPPING);
+            return;
+        }
         if (jvm.spare) {
             spares.exited(jvm, how);
             return;
@@ -314,6 +352,7 @@ final class Arbiter {
             return;
         }
         jvm.connection = e.connection();
+        aotCache.connected(jvm, jvm.aotCacheEpoch);
         if (jvm.spare) {
             LOG.debug("{}: warmed, ready to take over", jvm);
         }
@@ -382,8 +421,8 @@ final class Arbiter {
         long now = System.nanoTime();
         long timeoutNanos = config.workerTimeout().toNanos();
         for (WorkerJvm jvm : List.copyOf(live.values())) {
-            if (jvm.killPending || jvm.state == SlotState.STOPPING) {
-                continue;
+            if (jvm.killPending || jvm.state == SlotState.STOPPING || jvm.aotTraining) {
+                continue; // the training JVM has its own deadline: it is silent while the JDK writes the cache
             }
             long silence = jvm.silenceNanos(now);
             if (silence > timeoutNanos) {
@@ -458,6 +497,10 @@ final class Arbiter {
 
     private void kill(WorkerJvm jvm) {
         jvm.killPending = true;
+        if (jvm.aotTraining) {
+            // The JVM the JDK forked to assemble the cache would outlive it, still writing.
+            jvm.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        }
         jvm.process.destroyForcibly();
     }
 
@@ -515,6 +558,11 @@ final class Arbiter {
         jvm.state = SlotState.STOPPING;
         if (jvm.stopCause == null) {
             jvm.stopCause = ExitCause.STOP;
+        }
+        if (jvm.aotTraining) {
+            // A stop must not wait for the JDK to write the cache (seconds of CPU): the next start trains again.
+            kill(jvm);
+            return;
         }
         if (jvm.connection != null) {
             send(jvm, interrupt ? new Message.Interrupt() : new Message.Stop());

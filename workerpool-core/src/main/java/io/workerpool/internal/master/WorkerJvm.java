@@ -22,6 +22,10 @@ final class WorkerJvm {
     io.workerpool.internal.metrics.ExitCause stopCause;
     /** The error it logged before it started, kept when its channel closes: why it failed to boot. */
     String bootError;
+    /** The JVM that trains the workers' AOT cache: no slot, no spare; it exits by itself once booted. */
+    boolean aotTraining;
+    /** Which AOT cache it was started with ({@link WorkerAotCache#epochForSpawn()}), 0 for none. */
+    int aotCacheEpoch;
     /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
     boolean killPending;
 
@@ -48,6 +52,9 @@ final class WorkerJvm {
     /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
     @Override
     public String toString() {
+        if (aotTraining) {
+            return "AOT cache training JVM (pid " + process.pid() + ")";
+        }
         return (spare ? "hot spare " + -id + " [SPARE]" : "worker " + id + " [" + state + "]") + " (pid "
                 + process.pid() + ")";
     }

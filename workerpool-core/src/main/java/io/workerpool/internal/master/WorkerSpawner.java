@@ -28,6 +28,8 @@ final class WorkerSpawner {
     private final List<String> baseCommandOptions;
     private final WorkerCommand command;
     private final SecureRandom random = new SecureRandom();
+    /** {@code setpriv --pdeathsig KILL --}, or empty: then the worker arms the signal itself (FFM). */
+    private final List<String> parentDeathWrapper = ParentDeathWrapper.find();
 
     WorkerSpawner(PoolConfig config, Path controlSocket, Path handoffSocket) {
         this.config = config;
@@ -66,8 +68,28 @@ final class WorkerSpawner {
     }
 
     Process spawn(int workerId, String secret) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command.withJvmOptions(baseCommandOptions));
+        return spawn(workerId, secret, List.of(), null);
+    }
+
+    /**
+     * Starts a worker JVM with {@code extraOptions} after the configured ones; with a {@code trainingLog}, it is
+     * the AOT cache's training JVM, whose output (the JDK's own training messages) goes to that file.
+     */
+    Process spawn(int workerId, String secret, List<String> extraOptions, Path trainingLog) throws IOException {
+        List<String> options = baseCommandOptions;
+        if (!extraOptions.isEmpty()) {
+            options = new ArrayList<>(baseCommandOptions);
+            options.addAll(extraOptions);
+        }
+        List<String> commandLine = command.withJvmOptions(options);
+        commandLine.addAll(0, parentDeathWrapper);
+        ProcessBuilder builder = new ProcessBuilder(commandLine);
         Map<String, String> env = builder.environment();
+        if (parentDeathWrapper.isEmpty()) {
+            env.remove(WorkerEnvironment.PARENT_DEATH_ARMED);
+        } else {
+            env.put(WorkerEnvironment.PARENT_DEATH_ARMED, "1");
+        }
         env.remove(Daemon.STATUS_FILE);
         // NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*: for the master alone; a worker must not notify systemd or think
         // it was socket-activated
@@ -83,6 +105,12 @@ final class WorkerSpawner {
         }
         env.put(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid()));
         builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        if (trainingLog != null) {
+            env.put(WorkerEnvironment.AOT_TRAINING, "1");
+            builder.redirectErrorStream(true).redirectOutput(trainingLog.toFile());
+            return builder.start();
+        }
+        env.remove(WorkerEnvironment.AOT_TRAINING);
         builder.redirectOutput(config.stdout() == null
                 ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(config.stdout().toFile()));
         builder.redirectError(config.stderr() == null

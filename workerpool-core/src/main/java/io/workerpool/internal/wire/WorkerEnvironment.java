@@ -20,6 +20,13 @@ public final class WorkerEnvironment {
     public static final String HANDOFF_SOCKET = "WORKERPOOL_HANDOFF_SOCKET";
     /** The master's pid, to check that the parent is still the master right after start. */
     public static final String MASTER_PID = "WORKERPOOL_MASTER_PID";
+    /**
+     * Set to 1 in the JVM that trains the workers' AOT cache: it boots as a hot spare does (connects, gets the
+     * shared socket), also does the native set-up a worker defers, then exits without running the factory.
+     */
+    public static final String AOT_TRAINING = "WORKERPOOL_AOT_TRAINING";
+    /** Set to 1 when the master started the worker with its parent-death signal armed (setpriv --pdeathsig). */
+    public static final String PARENT_DEATH_ARMED = "WORKERPOOL_PDEATHSIG_ARMED";
 
     private WorkerEnvironment() {
     }
@@ -28,10 +35,15 @@ public final class WorkerEnvironment {
         return System.getenv(CONTROL_SOCKET) != null;
     }
 
-    /** The settings a worker reads from its environment. */
-    /** @param handoffSocket null when the pool shares no listening socket */
+    /**
+     * The settings a worker reads from its environment.
+     *
+     * @param handoffSocket null when the pool shares no listening socket
+     * @param aotTraining this JVM trains the workers' AOT cache instead of serving as a worker
+     * @param parentDeathArmed the master armed this JVM's parent-death signal before it started
+     */
     public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid,
-                           String handoffSocket) {
+                           String handoffSocket, boolean aotTraining, boolean parentDeathArmed) {
         public static Settings fromEnvironment(Map<String, String> env) {
             String socket = env.get(CONTROL_SOCKET);
             if (socket == null || socket.isBlank()) {
@@ -39,7 +51,8 @@ public final class WorkerEnvironment {
             }
             return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
                     Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID),
-                    env.get(HANDOFF_SOCKET));
+                    env.get(HANDOFF_SOCKET), "1".equals(env.get(AOT_TRAINING)),
+                    "1".equals(env.get(PARENT_DEATH_ARMED)));
         }
 
         private static int parseInt(Map<String, String> env, String name) {

@@ -90,8 +90,15 @@ final class MasterLink implements LogSink {
     }
 
     private void startThreads() {
-        Thread.ofPlatform().daemon().name("workerpool-control").start(this::readRequests);
-        Thread.ofPlatform().daemon().name("workerpool-heartbeat").start(this::beat);
+        startDaemon("workerpool-control", this::readRequests);
+        startDaemon("workerpool-heartbeat", this::beat);
+    }
+
+    /** A plain Thread: Thread.ofPlatform() loads a few more JDK classes (not in the default CDS archive). */
+    private static void startDaemon(String name, Runnable task) {
+        Thread thread = new Thread(task, name);
+        thread.setDaemon(true);
+        thread.start();
     }
 
     private void readRequests() {
@@ -117,11 +124,15 @@ final class MasterLink implements LogSink {
     private void beat() {
         long intervalMillis = Math.max(10, settings.workerTimeout().toMillis() / 5);
         try {
-            // Armed a moment after start, not during it: the first native call costs a fresh JVM a few hundred
-            // ms of CPU (FFM set-up), which would slow the worker's boot on a busy machine. Until then the
-            // control channel's EOF alone ends this worker if the master dies.
-            Thread.sleep(Math.min(intervalMillis, PARENT_DEATH_SIGNAL_DELAY_MILLIS));
-            armParentDeathSignal();
+            if (settings.parentDeathArmed()) {
+                checkParent(); // armed by the master's setpriv before this JVM started: no FFM needed
+            } else {
+                // Armed a moment after start, not during it: the first native call costs a fresh JVM a few
+                // hundred ms of CPU (FFM set-up), which would slow the worker's boot on a busy machine. Until
+                // then the control channel's EOF alone ends this worker if the master dies.
+                Thread.sleep(Math.min(intervalMillis, PARENT_DEATH_SIGNAL_DELAY_MILLIS));
+                armParentDeathSignal();
+            }
             while (!closing) {
                 Thread.sleep(intervalMillis);
                 channel.send(new Message.Heartbeat());
@@ -136,7 +147,11 @@ final class MasterLink implements LogSink {
      * (say the JVM is stuck in a GC spiral). Armed off the main path, since FFM costs start-up time; the
      * master may already be gone by then, so the parent is checked right after.
      */
-    private void armParentDeathSignal() {
+    void armParentDeathSignal() {
+        if (settings.parentDeathArmed()) {
+            checkParent();
+            return;
+        }
         try {
             Posix.setParentDeathSignal(Posix.SIGKILL);
             if (Posix.getppid() != settings.masterPid()) {
@@ -144,6 +159,25 @@ final class MasterLink implements LogSink {
             }
         } catch (PosixException | UnsupportedOperationException | LinkageError e) {
             // The control channel's EOF still ends this worker when the master dies.
+        }
+    }
+
+    /** The master may have died before the signal was armed: then no signal comes, and the parent is another. */
+    private void checkParent() {
+        long parent = parentPid();
+        if (parent >= 0 && parent != settings.masterPid()) {
+            masterGone(new IOException("the parent is no longer the master (pid " + settings.masterPid() + ")"));
+        }
+    }
+
+    /** The parent's pid from /proc/self/stat (the field after the state), or -1 when it can't be read. */
+    private static long parentPid() {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ", 3);
+            return Long.parseLong(fields[1]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
         }
     }
 

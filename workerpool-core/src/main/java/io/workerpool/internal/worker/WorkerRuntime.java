@@ -28,7 +28,7 @@ public final class WorkerRuntime {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Worker");
 
     private final WorkerEnvironment.Settings settings;
-    private final long pid = ProcessHandle.current().pid();
+    private final long pid = currentPid();
     private final StopRequests stopRequests = new StopRequests();
     private MasterLink link;
 
@@ -75,6 +75,14 @@ public final class WorkerRuntime {
             }
         }
 
+        if (settings.aotTraining()) {
+            // The AOT cache's training run: booted as far as a worker gets before its factory. The native set-up
+            // a worker defers is done now, so that its classes are in the cache too; the JVM writes the cache
+            // as it exits.
+            link.armParentDeathSignal();
+            LOG.debug("AOT cache training run: booted, exiting to write the cache");
+            return exit(ExitCodes.OK);
+        }
         int id = settings.workerId();
         if (id < 0) {
             // A hot spare: warmed up to here; the factory and the worker's callbacks wait for an id.
@@ -169,6 +177,18 @@ public final class WorkerRuntime {
             }
         }
         return allRan;
+    }
+
+    /**
+     * This JVM's pid from /proc/self; ProcessHandle.current() would initialise ProcessHandleImpl and its reaper
+     * executor (a dozen JDK classes outside the default CDS archive, tens of ms of CPU) on the start path.
+     */
+    private static long currentPid() {
+        try {
+            return Long.parseLong(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self")).toString());
+        } catch (java.io.IOException | RuntimeException e) {
+            return ProcessHandle.current().pid();
+        }
     }
 
     private int exit(int status) {
