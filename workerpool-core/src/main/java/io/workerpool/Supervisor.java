@@ -116,12 +116,13 @@ public final class Supervisor {
 
     /**
      * Rolling reload, as SIGHUP to the master: every worker is replaced by a fresh JVM (re-running the program,
-     * so new code on the class path is picked up), one at a time; each new worker reports ready before the
-     * old one is asked to stop, so the pool never serves with fewer workers. A new worker that fails to start
-     * aborts the reload and the old ones keep serving. Returns at once; progress is in the log and
-     * {@link #status()}.
+     * so new code on the class path is picked up), one (or {@link Builder#reloadBatch(int)}) at a time; each
+     * new worker reports ready before the old one is asked to stop, so the pool never serves with fewer
+     * workers. A new worker that fails to start aborts the reload and the old ones keep serving. Returns at
+     * once; progress is in the log and {@link #status()}.
      *
-     * @throws IllegalStateException in a worker JVM, or when the pool is not running
+     * @throws IllegalStateException in a worker JVM, when the pool is not running, or when a reload (or a
+     *     restart of one worker) is already running
      */
     public void reload() {
         requireMaster("reload").reload();
@@ -132,7 +133,8 @@ public final class Supervisor {
      * one is asked to stop.
      *
      * @throws IllegalArgumentException if the id is not in the pool
-     * @throws IllegalStateException in a worker JVM, or when the pool is not running
+     * @throws IllegalStateException in a worker JVM, when the pool is not running, or when a reload (or a
+     *     restart) is already running
      */
     public void restartWorker(int id) {
         requireMaster("restartWorker").restartWorker(id);

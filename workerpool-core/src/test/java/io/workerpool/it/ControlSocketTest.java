@@ -51,6 +51,27 @@ class ControlSocketTest {
     }
 
     @Test
+    void refusesARestartWhileAReloadRunsInsteadOfSayingOkAndIgnoringIt() throws Exception {
+        Path pidfile = dir.resolve("pool.pid");
+        Path socket = dir.resolve("pool.sock");
+        Path hold = dir.resolve("hold-start");
+        try (PoolProcess pool = PoolProcess.in(dir).with("pidfile", pidfile).with("holdStartWhileExists", hold)
+                .start()) {
+            pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
+            Files.writeString(hold, "x"); // the reload's first new worker stays short of ready
+
+            assertThat(request(socket, "reload")).isEqualTo("ok reloading");
+            assertThat(request(socket, "restart 1")).startsWith("error a reload (reload requested) is already"
+                    + " running with 2 worker(s) to go; try again when it is done");
+            assertThat(request(socket, "reload")).startsWith("error a reload (reload requested) is already running");
+
+            Files.delete(hold);
+            pool.awaitLog("reload completed (reload requested): 2 worker(s) replaced", START);
+            assertThat(request(socket, "restart 1")).isEqualTo("ok restarting worker 1");
+        }
+    }
+
+    @Test
     void refusesMalformedAndOversizedRequestsWithoutDisturbingThePool() throws Exception {
         Path pidfile = dir.resolve("pool.pid");
         Path socket = dir.resolve("pool.sock");

@@ -104,6 +104,10 @@ public final class TestPool {
             this.behaviour = behaviour;
             this.events = events;
             onStart(() -> {
+                String holdFlag = System.getProperty("holdStartWhileExists");
+                while (holdFlag != null && Files.exists(Path.of(holdFlag))) {
+                    Thread.sleep(20); // a test holds this JVM short of "started" (e.g. a reload in progress)
+                }
                 String failFlag = System.getProperty("failStartIfExists");
                 if (failFlag != null && Files.exists(Path.of(failFlag))) {
                     throw new IllegalStateException("onStart fails on purpose: " + failFlag + " exists");

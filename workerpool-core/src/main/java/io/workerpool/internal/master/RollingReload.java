@@ -42,9 +42,10 @@ final class RollingReload {
 
     void start(ExitCause kind, String cause, List<Integer> ids) {
         if (running) {
-            LOG.warn("{}: a reload ({}) is already running with {} workers to go; ignored", cause, this.cause,
-                    pending.size() + starting.size() + draining.size());
-            return;
+            // Refused, not queued: the caller (signal, control socket, API) says so to whoever asked.
+            throw new IllegalStateException("a reload (" + this.cause + ") is already running with "
+                    + (pending.size() + starting.size() + draining.size()) + " worker(s) to go; try again when it"
+                    + " is done");
         }
         running = true;
         this.kind = kind;
