@@ -16,7 +16,8 @@ import java.time.Duration;
  * <p>Worker behaviours ({@code -Dbehaviour=...}, or per id: {@code -Dbehaviour.1=...}): {@code loop} (until
  * stopped), {@code ignore-stop} (never returns; swallows interrupts), {@code crash} (main throws at once),
  * {@code exit} (main returns at once), {@code boot-fail} (the factory throws), {@code block} (sleeps until
- * interrupted), {@code print} (prints to stdout and stderr, then loops).
+ * interrupted), {@code print} (prints to stdout and stderr, then loops), {@code exit-after-stable} (main returns
+ * after {@code -DexitAfterMs}, 1300 by default), {@code flood} and {@code hostile-*} ({@link FaultBehaviours}).
  */
 public final class TestPool {
     private TestPool() {
@@ -106,6 +107,12 @@ public final class TestPool {
             switch (behaviour) {
                 case "crash" -> throw new IllegalStateException("crash on purpose in worker " + id());
                 case "exit" -> { }
+                // lives past the "quick exit" threshold (1 s after started), so it is restarted without backoff
+                case "exit-after-stable" -> Thread.sleep(Long.getLong("exitAfterMs", 1300));
+                case "flood" -> {
+                    FaultBehaviours.flood(id(), pid, events);
+                    loop();
+                }
                 case "ignore-stop" -> {
                     while (true) {
                         try {
@@ -149,7 +156,12 @@ public final class TestPool {
                         }
                     }
                 }
-                default -> loop();
+                default -> {
+                    if (behaviour.startsWith("hostile-")) {
+                        FaultBehaviours.hostile(behaviour.substring("hostile-".length()), id(), pid, events);
+                    }
+                    loop();
+                }
             }
             record(events, "worker-main-returned " + id() + " " + pid);
         }

@@ -90,6 +90,7 @@ final class Arbiter {
             case PoolEvent.WorkerConnected e -> onConnected(e);
             case PoolEvent.WorkerSaid e -> onSaid(e);
             case PoolEvent.WorkerDisconnected e -> onDisconnected(e);
+            case PoolEvent.WorkerMisbehaved e -> onMisbehaved(e);
             case PoolEvent.RestartDue e -> onRestartDue(e);
             case PoolEvent.KillDue e -> onKillDue(e);
             case PoolEvent.Tick ignored -> {
@@ -119,6 +120,7 @@ final class Arbiter {
         controlServer.admit(id, generation, secret);
         try {
             WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret));
+            controlServer.spawned(secret, jvm.pid());
             live.put(generation, jvm);
             jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
                     p.exitValue())));
@@ -197,7 +199,7 @@ final class Arbiter {
         }
         slot.restarts++;
         Duration delay = RestartPolicy.delay(slot.quickExitsInARow, e.status());
-        String cause = causeOf(e.status());
+        String cause = jvm.killPending && e.status() == 128 + 9 ? ": killed by the master (see above)" : causeOf(e.status());
         if (jvm.startedNanos == 0 && config.stderr() != null) {
             cause += StderrTail.describe(config.stderr());
         }
@@ -254,6 +256,7 @@ final class Arbiter {
                     + " configuration error: see the worker's log above)";
             case 128 + 9 -> ": it was sent SIGKILL, perhaps out of memory?";
             case ExitCodes.MAIN_FAILED -> ": main() threw (see the worker's log above)";
+            case ExitCodes.MASTER_GONE -> ": its control channel to the master closed under it";
             default -> "";
         };
     }
@@ -342,6 +345,15 @@ final class Arbiter {
             kill(jvm);
         }
         // A plain EOF means the worker is exiting: its exit event follows. If it lingers, silence kills it.
+    }
+
+    private void onMisbehaved(PoolEvent.WorkerMisbehaved e) {
+        WorkerJvm jvm = live.get(e.generation());
+        if (jvm == null || jvm.killPending) {
+            return;
+        }
+        LOG.error("{} {}: killing it", jvm, e.what());
+        kill(jvm);
     }
 
     // ---- kills ----

@@ -14,12 +14,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +31,36 @@ import org.slf4j.LoggerFactory;
 /**
  * The master's Unix domain socket that workers connect to, in a fresh directory only the master's user can
  * enter. A worker's first frame must be a {@link Message.Hello} with the one-time secret the master put in
- * that worker's environment; anything else is refused. Each accepted worker gets a reader thread that
+ * that worker's environment, its worker id and its pid, within {@link #HELLO_TIMEOUT}; anything else is
+ * refused and logged, and a worker that tries to pass for another is killed (see {@link #blame}). A JVM
+ * connects once. Each accepted worker gets a reader thread that
  * re-emits its log records, answers its level queries, and passes every other message to the pool's queue.
  */
 final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
 
-    private record Admission(long generation, byte[] secret) {
+    /** How long a new connection may take to send its hello; a worker sends it right after connecting. */
+    private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a hello may wait for the master to learn the pid of the JVM it just spawned. */
+    private static final Duration PID_WAIT = Duration.ofSeconds(10);
+
+    /** A worker JVM the master started, from its spawn to its exit, found by the one-time secret it was given. */
+    private static final class Admission {
+        final int workerId;
+        final long generation;
+        /** Known once the spawn returned; a hello must claim this pid. -1 when the JVM is gone. */
+        final CompletableFuture<Long> pid = new CompletableFuture<>();
+        /** Set by the hello that is let in: one control channel per JVM. */
+        final AtomicBoolean connected = new AtomicBoolean();
+
+        Admission(int workerId, long generation) {
+            this.workerId = workerId;
+            this.generation = generation;
+        }
+
+        long knownPid() {
+            return pid.getNow(-1L);
+        }
     }
 
     private final Path directory;
@@ -41,9 +68,12 @@ final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Consumer<PoolEvent> events;
     private final LogReplay logReplay = new LogReplay();
-    private final Map<Integer, Admission> admissions = new ConcurrentHashMap<>();
-    /** Secrets of the worker JVMs alive now, from spawn to exit: they may also fetch the shared socket. */
-    private final Map<String, Long> liveSecrets = new ConcurrentHashMap<>();
+    /**
+     * The worker JVMs alive now, by secret, from spawn to exit: each may connect once, and may fetch the shared
+     * socket. Keyed by secret, not by worker id: two JVMs of one id (a worker and its successor) may be starting
+     * at once, and neither may take the other's place.
+     */
+    private final Map<String, Admission> admissions = new ConcurrentHashMap<>();
     private final Thread acceptThread;
     /** One per accepted connection, until its channel has been read to the end (or failed). */
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
@@ -82,18 +112,30 @@ final class ControlServer implements AutoCloseable {
 
     /** Lets the worker JVM of this generation connect once, with this secret. */
     void admit(int workerId, long generation, String secret) {
-        admissions.put(workerId, new Admission(generation, secret.getBytes(StandardCharsets.UTF_8)));
-        liveSecrets.put(secret, generation);
+        admissions.put(secret, new Admission(workerId, generation));
+    }
+
+    /** The JVM started with this secret has this pid: its hello must say so. */
+    void spawned(String secret, long pid) {
+        Admission admission = admissions.get(secret);
+        if (admission != null) {
+            admission.pid.complete(pid);
+        }
     }
 
     void revoke(int workerId, long generation) {
-        admissions.computeIfPresent(workerId, (id, a) -> a.generation() == generation ? null : a);
-        liveSecrets.values().removeIf(g -> g == generation);
+        admissions.values().removeIf(a -> {
+            if (a.generation != generation) {
+                return false;
+            }
+            a.pid.complete(-1L);
+            return true;
+        });
     }
 
     /** True when a worker JVM alive now was given this secret. */
     boolean isLiveSecret(byte[] secret) {
-        return liveSecrets.containsKey(new String(secret, StandardCharsets.UTF_8));
+        return admissions.containsKey(new String(secret, StandardCharsets.UTF_8));
     }
 
     private void acceptLoop() {
@@ -121,15 +163,31 @@ final class ControlServer implements AutoCloseable {
 
     private void serve(SocketChannel socket) {
         FrameChannel channel = new FrameChannel(socket);
+        // A connection that never says hello would hold a reader and a descriptor for good: it gets HELLO_TIMEOUT.
+        AtomicBoolean decided = new AtomicBoolean();
+        Thread helloTimer = Thread.ofVirtual().name("workerpool-control-hello-timer").start(() -> {
+            try {
+                Thread.sleep(HELLO_TIMEOUT);
+                if (decided.compareAndSet(false, true)) {
+                    closeQuietly(channel);
+                }
+            } catch (InterruptedException e) {
+                // the hello came in time
+            }
+        });
         ControlConnection connection;
         try {
             connection = admit(channel);
         } catch (IOException e) {
-            LOG.warn("refused a control connection: {}", e.getMessage());
+            boolean timedOut = !decided.compareAndSet(false, true);
+            LOG.warn("refused a control connection: {}", timedOut
+                    ? "no hello within " + HELLO_TIMEOUT.toMillis() + " ms" : e.getMessage());
             closeQuietly(channel);
             return;
+        } finally {
+            helloTimer.interrupt();
         }
-        if (connection == null) {
+        if (connection == null || !decided.compareAndSet(false, true)) {
             closeQuietly(channel);
             return;
         }
@@ -144,6 +202,10 @@ final class ControlServer implements AutoCloseable {
             // the worker exited or the master closed the channel: the exit event says the rest
         } catch (IOException e) {
             protocolError = null;
+        } catch (RuntimeException e) {
+            // A frame that decoded but could not be handled (say, a record the logging backend chokes on):
+            // the channel is out of step now, and the worker must not linger unheard.
+            protocolError = "the master could not handle its message: " + e;
         } finally {
             connection.close();
         }
@@ -179,18 +241,67 @@ final class ControlServer implements AutoCloseable {
         if (!(first instanceof Message.Hello hello)) {
             throw new ProtocolException("first frame must be a hello, got " + first.getClass().getSimpleName());
         }
-        Admission admission = admissions.get(hello.workerId());
-        byte[] presented = hello.secret() == null ? new byte[0] : hello.secret().getBytes(StandardCharsets.UTF_8);
-        if (admission == null || !MessageDigest.isEqual(admission.secret(), presented)
-                || !admissions.remove(hello.workerId(), admission)) {
-            LOG.warn("refused a control connection from pid {} claiming to be worker {}: no such worker is starting"
-                    + " or its secret is wrong", hello.pid(), hello.workerId());
+        Admission admission = admissions.get(hello.secret() == null ? "" : hello.secret());
+        String refusal = refusal(hello, admission);
+        if (refusal != null) {
+            LOG.warn("refused a control connection claiming to be worker {} (pid {}): {}", hello.workerId(),
+                    hello.pid(), refusal);
+            if (admission != null) {
+                blame(hello, admission);
+            }
             return null;
         }
-        ControlConnection connection = new ControlConnection(hello.workerId(), admission.generation(), hello.pid(),
+        ControlConnection connection = new ControlConnection(hello.workerId(), admission.generation, hello.pid(),
                 channel);
         connection.send(new Message.Welcome(LogReplay.lowestEnabledLevel(Logger.ROOT_LOGGER_NAME)));
         return connection;
+    }
+
+    /** Why this hello is refused, or null when it comes from the JVM given that secret, connecting first. */
+    private static String refusal(Message.Hello hello, Admission admission) {
+        if (admission == null) {
+            return "its secret is not one this master gave to a worker JVM that is alive";
+        }
+        if (admission.workerId != hello.workerId()) {
+            return "its secret was given to " + describe(admission.workerId);
+        }
+        long pid;
+        try {
+            pid = admission.pid.get(PID_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while checking its pid";
+        } catch (ExecutionException | TimeoutException e) {
+            return "the master does not know the pid of that worker's JVM";
+        }
+        if (pid != hello.pid()) {
+            return describe(admission.workerId) + "'s JVM has pid " + pid;
+        }
+        if (!admission.connected.compareAndSet(false, true)) {
+            return describe(admission.workerId) + " is connected already";
+        }
+        return null;
+    }
+
+    /**
+     * A refused hello that presents a live secret came from one of this master's workers (or from a process that
+     * can read their environments, and so could kill them anyway): the worker whose pid it claims misbehaves and
+     * is killed. A hello with an unknown secret blames no one: a stranger can claim any pid.
+     */
+    private void blame(Message.Hello hello, Admission presented) {
+        for (Admission admission : admissions.values()) {
+            if (admission.knownPid() == hello.pid()) {
+                String whose = admission == presented ? "its own secret" : describe(presented.workerId) + "'s secret";
+                events.accept(new PoolEvent.WorkerMisbehaved(admission.workerId, admission.generation,
+                        "opened another control connection claiming to be worker " + hello.workerId() + " with "
+                                + whose));
+                return;
+            }
+        }
+    }
+
+    private static String describe(int workerId) {
+        return workerId < 0 ? "hot spare " + -workerId : "worker " + workerId;
     }
 
     private void readUntilClosed(ControlConnection connection) throws IOException {
