@@ -71,7 +71,7 @@ class FaultHostileWorkerTest {
         Path pidfile = dir.resolve("pool.pid");
         PoolProcess.Builder builder = PoolProcess.in(dir).with("workers", order.size() + 1)
                 .with("pidfile", pidfile).with("workerTimeoutMs", WORKER_TIMEOUT_MS)
-                .with("hostile.go", go).with("hostile.once", dir.resolve("once"));
+                .with("go", go).with("hostile.once", dir.resolve("once"));
         for (int i = 0; i < order.size(); i++) {
             builder.with("behaviour." + (i + 1), "hostile-" + order.get(i));
         }

@@ -24,9 +24,9 @@ import java.util.Arrays;
  *
  * <p>{@code flood}: writes {@code -DfloodMb} MB to stdout and {@code -DfloodErrMb} MB to stderr, in lines of
  * {@value #LINE_BYTES} bytes written whole (a line never shares a write with anything else), then records
- * {@code flood-done <id> <pid> <stdout bytes> <stderr bytes>}.
+ * {@code flood-done <id> <pid> <stdout bytes> <stderr bytes>}; with {@code -Dgo=FILE}, once that file exists.
  *
- * <p>{@code hostile-<act>}: once the file {@code -Dhostile.go} exists, the first JVM of that worker id to get
+ * <p>{@code hostile-<act>}: once the file {@code -Dgo} exists, the first JVM of that worker id to get
  * there (the file {@code -Dhostile.once}{@code .<id>} marks it) abuses its control channel: {@code close} (half-closes it), {@code garbage}
  * (a frame of an unknown type), {@code oversized} (a length prefix beyond the limit), {@code hello-again} (a
  * second hello on its own channel, claiming worker 0), {@code forge-own} / {@code forge-stolen} (a new
@@ -41,7 +41,8 @@ final class FaultBehaviours {
     private FaultBehaviours() {
     }
 
-    static void flood(int id, long pid, Path events) throws IOException {
+    static void flood(int id, long pid, Path events) throws IOException, InterruptedException {
+        awaitGo();
         long outBytes = write(FileDescriptor.out, "out", id, Long.getLong("floodMb", 100));
         long errBytes = write(FileDescriptor.err, "err", id, Long.getLong("floodErrMb", 0));
         TestPool.record(events, "flood-done " + id + " " + pid + " " + outBytes + " " + errBytes);
@@ -75,10 +76,7 @@ final class FaultBehaviours {
 
     /** Waits for the go file, then acts once per pool; returns at once in later JVMs. */
     static void hostile(String act, int id, long pid, Path events) throws Exception {
-        Path go = Path.of(System.getProperty("hostile.go"));
-        while (!Files.exists(go)) {
-            Thread.sleep(20);
-        }
+        Path go = awaitGo();
         try {
             Files.createFile(Path.of(System.getProperty("hostile.once") + "." + id));
         } catch (FileAlreadyExistsException e) {
@@ -99,6 +97,16 @@ final class FaultBehaviours {
             default -> throw new IllegalArgumentException("unknown hostile act " + act);
         }
         TestPool.record(events, "hostile-done " + act + " " + id + " " + pid);
+    }
+
+    /** Waits until the file {@code -Dgo} exists, when that property is set. */
+    private static Path awaitGo() throws InterruptedException {
+        String name = System.getProperty("go");
+        Path go = name == null ? null : Path.of(name);
+        while (go != null && !Files.exists(go)) {
+            Thread.sleep(20);
+        }
+        return go;
     }
 
     private static void writeRaw(FrameChannel channel, SocketChannel socket, byte[] bytes) {

@@ -4,6 +4,7 @@ import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.wire.WorkerEnvironment;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -63,6 +64,8 @@ final class WorkerSpawner {
     }
 
     Process spawn(int workerId, String secret) throws IOException {
+        requireDirectoryOf(config.stdout(), "stdout");
+        requireDirectoryOf(config.stderr(), "stderr");
         ProcessBuilder builder = new ProcessBuilder(command.withJvmOptions(baseCommandOptions));
         Map<String, String> env = builder.environment();
         env.remove(Daemon.STATUS_FILE);
@@ -85,6 +88,15 @@ final class WorkerSpawner {
         builder.redirectError(config.stderr() == null
                 ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(config.stderr().toFile()));
         return builder.start();
+    }
+
+    /** Checked at start too; here it says why a spawn fails once the directory was removed under a running pool. */
+    private static void requireDirectoryOf(Path file, String what) throws IOException {
+        Path directory = file == null ? null : file.toAbsolutePath().getParent();
+        if (directory != null && !Files.isDirectory(directory)) {
+            throw new IOException("cannot open the workers' " + what + " file " + file + ": its directory " + directory
+                    + " does not exist (removed while the pool runs?)");
+        }
     }
 
     WorkerCommand command() {
