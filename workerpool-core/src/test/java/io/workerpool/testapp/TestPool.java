@@ -15,7 +15,7 @@ import java.time.Duration;
  *
  * <p>Worker behaviours ({@code -Dbehaviour=...}, or per id: {@code -Dbehaviour.1=...}): {@code loop} (until
  * stopped), {@code ignore-stop} (never returns; swallows interrupts), {@code crash} (main throws at once),
- * {@code exit} (main returns at once), {@code boot-fail} (the factory throws), {@code block} (sleeps until
+ * {@code exit} (main returns at once), {@code halt} (the JVM halts at once), {@code boot-fail} (the factory throws), {@code block} (sleeps until
  * interrupted), {@code print} (prints to stdout and stderr, then loops), {@code exit-after-stable} (main returns
  * after {@code -DexitAfterMs}, 1300 by default), {@code flood} and {@code hostile-*} ({@link FaultBehaviours}).
  */
@@ -107,6 +107,7 @@ public final class TestPool {
             switch (behaviour) {
                 case "crash" -> throw new IllegalStateException("crash on purpose in worker " + id());
                 case "exit" -> { }
+                case "halt" -> Runtime.getRuntime().halt(7); // dies at once, no shutdown: a crash
                 // lives past the "quick exit" threshold (1 s after started), so it is restarted without backoff
                 case "exit-after-stable" -> Thread.sleep(Long.getLong("exitAfterMs", 1300));
                 case "flood" -> {
