@@ -274,6 +274,9 @@ final class ControlServer implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             return "the master does not know the pid of that worker's JVM";
         }
+        if (pid < 0) {
+            return describe(admission.workerId) + "'s JVM has exited";
+        }
         if (pid != hello.pid()) {
             return describe(admission.workerId) + "'s JVM has pid " + pid;
         }
