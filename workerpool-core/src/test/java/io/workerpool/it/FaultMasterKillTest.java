@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The master is SIGKILLed at any moment: before its workers exist, while they boot, while running, during a
  * rolling reload, during a graceful stop. Every JVM it started (workers, hot spare, reload successor) is gone
  * within {@link #GONE}, and a new master takes the same pidfile right away (the lock died with the old master;
- * its pid still written there must not stop the new one) and runs its workers.
+ * its pid still written there must not stop the new one) and runs its workers; it also removes the directory of
+ * worker sockets the killed master left in the temp directory.
  */
 class FaultMasterKillTest {
     private static final Duration START = Duration.ofSeconds(60);
@@ -62,9 +63,13 @@ class FaultMasterKillTest {
         try (PoolProcess pool = pool(pidfile, "loop").start()) {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
             awaitChildren(pool, 3); // and the hot spare
+            Path workerSocketDirectory = Path.of(FaultHostileWorkerTest.environ(pool.workerPid(0))
+                    .get("WORKERPOOL_CONTROL_SOCKET")).getParent();
             killAndExpectNoSurvivor(pool, "while running");
+            assertANewMasterRunsOn(pidfile);
+            // The next master to start sweeps away what the killed one left in the temp directory.
+            await().atMost(START).until(() -> !Files.exists(workerSocketDirectory));
         }
-        assertANewMasterRunsOn(pidfile);
     }
 
     @Test
