@@ -66,9 +66,10 @@ class FaultMasterKillTest {
             Path workerSocketDirectory = Path.of(FaultHostileWorkerTest.environ(pool.workerPid(0))
                     .get("WORKERPOOL_CONTROL_SOCKET")).getParent();
             killAndExpectNoSurvivor(pool, "while running");
-            assertANewMasterRunsOn(pidfile);
+            String newMasterLog = assertANewMasterRunsOn(pidfile);
             // The next master to start sweeps away what the killed one left in the temp directory.
-            await().atMost(START).until(() -> !Files.exists(workerSocketDirectory));
+            await().atMost(START).alias(workerSocketDirectory + " is still there; the new master's log:\n"
+                    + newMasterLog).until(() -> !Files.exists(workerSocketDirectory));
         }
     }
 
@@ -120,6 +121,11 @@ class FaultMasterKillTest {
                 .alias("JVMs of the killed master still running (" + when + "); master log:\n" + pool.tail())
                 .until(() -> jvms.stream().noneMatch(pid -> isRunning(pid, marker)));
         long goneMillis = (System.nanoTime() - killedAt) / 1_000_000;
+        try {
+            assertThat(pool.master().waitFor(GONE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
         System.out.printf("master SIGKILL %s: its %d JVM(s) %s gone %d ms after the kill%n", when, jvms.size(),
                 jvms, goneMillis);
     }
@@ -138,7 +144,8 @@ class FaultMasterKillTest {
         }
     }
 
-    private void assertANewMasterRunsOn(Path pidfile) throws Exception {
+    /** Returns the new master's log. */
+    private String assertANewMasterRunsOn(Path pidfile) throws Exception {
         String stale = Files.exists(pidfile) ? Files.readString(pidfile).strip() : "";
         try (PoolProcess next = PoolProcess.in(Files.createDirectories(dir.resolve("new")))
                 .with("pidfile", pidfile).start()) {
@@ -152,6 +159,7 @@ class FaultMasterKillTest {
             List<Long> workers = List.of(next.workerPid(0), next.workerPid(1));
             assertThat(workers.stream().map(ProcessHandle::of).map(h -> h.flatMap(ProcessHandle::parent)
                     .map(ProcessHandle::pid).orElse(-1L)).collect(Collectors.toSet())).containsExactly(next.pid());
+            return next.log();
         }
     }
 }

@@ -111,9 +111,8 @@ final class ControlServer implements AutoCloseable {
 
     /**
      * Removes, in the background, the directories that masters killed with SIGKILL left in the temp directory:
-     * one whose control socket refuses connections has no master. In the background, as a connect blocks while
-     * a hung master's backlog is full; a live master takes the probe for what it is (a connection closed before
-     * its hello).
+     * one whose control socket refuses connections has no master. A live master takes the probe for what it is
+     * (a connection closed before its hello).
      */
     private static void sweepStaleDirectories(Path tmp) {
         Thread.ofVirtual().name("workerpool-stale-directory-sweep").start(() -> {
@@ -143,6 +142,9 @@ final class ControlServer implements AutoCloseable {
 
     private static boolean refusesConnections(Path socket) {
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            // Non-blocking: a blocking connect waits while a hung master's backlog is full. Connected or pending,
+            // someone listens.
+            probe.configureBlocking(false);
             probe.connect(UnixDomainSocketAddress.of(socket));
             return false;
         } catch (ConnectException e) {
