@@ -15,10 +15,11 @@ import java.time.Duration;
  *
  * <p>Worker behaviours ({@code -Dbehaviour=...}, or per id: {@code -Dbehaviour.1=...}): {@code loop} (until
  * stopped), {@code ignore-stop} (never returns; swallows interrupts), {@code crash} (main throws at once),
- * {@code exit} (main returns at once), {@code boot-fail} (the factory throws), {@code block} (sleeps until
- * interrupted), {@code print} (prints to stdout and stderr, then loops), {@code orphan} (leaves behind a
- * process that waits for the file {@code -DorphanGo=...}, then exits 5; records its pid; loops),
- * {@code exit7} ({@code System.exit(7)} at once).
+ * {@code exit} (main returns at once), {@code halt} (the JVM halts at once), {@code boot-fail} (the factory
+ * throws), {@code block} (sleeps until interrupted), {@code print} (prints to stdout and stderr, then loops),
+ * {@code orphan} (leaves behind a process that waits for the file {@code -DorphanGo=...}, then exits 5; records
+ * its pid; loops), {@code exit7} ({@code System.exit(7)} at once), {@code exit-after-stable} (main returns
+ * after {@code -DexitAfterMs}, 1300 by default), {@code flood} and {@code hostile-*} ({@link FaultBehaviours}).
  */
 public final class TestPool {
     private TestPool() {
@@ -128,6 +129,13 @@ public final class TestPool {
                     record(events, "worker-orphan " + id() + " " + pid + " " + leaveOrphan());
                     loop();
                 }
+                case "halt" -> Runtime.getRuntime().halt(7); // dies at once, no shutdown: a crash
+                // lives past the "quick exit" threshold (1 s after started), so it is restarted without backoff
+                case "exit-after-stable" -> Thread.sleep(Long.getLong("exitAfterMs", 1300));
+                case "flood" -> {
+                    FaultBehaviours.flood(id(), pid, events);
+                    loop();
+                }
                 case "ignore-stop" -> {
                     while (true) {
                         try {
@@ -171,7 +179,12 @@ public final class TestPool {
                         }
                     }
                 }
-                default -> loop();
+                default -> {
+                    if (behaviour.startsWith("hostile-")) {
+                        FaultBehaviours.hostile(behaviour.substring("hostile-".length()), id(), pid, events);
+                    }
+                    loop();
+                }
             }
             record(events, "worker-main-returned " + id() + " " + pid);
         }

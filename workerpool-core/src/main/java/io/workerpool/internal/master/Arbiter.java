@@ -107,6 +107,7 @@ final class Arbiter {
             case PoolEvent.WorkerConnected e -> onConnected(e);
             case PoolEvent.WorkerSaid e -> onSaid(e);
             case PoolEvent.WorkerDisconnected e -> onDisconnected(e);
+            case PoolEvent.WorkerMisbehaved e -> onMisbehaved(e);
             case PoolEvent.RestartDue e -> onRestartDue(e);
             case PoolEvent.KillDue e -> onKillDue(e);
             case PoolEvent.Tick ignored -> {
@@ -139,6 +140,7 @@ final class Arbiter {
             int aotEpoch = aotCache.epochForSpawn();
             WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret, aotCache.workerOptions(), null));
             jvm.aotCacheEpoch = aotEpoch;
+            controlServer.spawned(secret, jvm.pid());
             live.put(generation, jvm);
             jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
                     p.exitValue())));
@@ -171,6 +173,7 @@ final class Arbiter {
         try {
             List<String> options = aotCache.startTraining();
             WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret, options, aotCache.trainingLog()));
+            controlServer.spawned(secret, jvm.pid());
             jvm.spare = false;
             jvm.aotTraining = true;
             live.put(generation, jvm);
@@ -258,7 +261,9 @@ final class Arbiter {
         slot.restarts++;
         observer.workerRestarting(slot.id);
         Duration delay = RestartPolicy.delay(slot.quickExitsInARow, booted ? e.status() : ExitCodes.BOOT_ERROR);
-        String cause = neverConnected && e.status() < 128 ? ": it " + EXITED_BEFORE_CONNECTING : causeOf(e.status());
+        String cause = neverConnected && e.status() < 128 ? ": it " + EXITED_BEFORE_CONNECTING
+                : jvm.killPending && e.status() == 128 + 9 ? ": killed by the master (see above)"
+                : causeOf(e.status());
         if (jvm.startedNanos == 0 && config.stderr() != null) {
             cause += StderrTail.describe(config.stderr());
         }
@@ -320,6 +325,7 @@ final class Arbiter {
                     + " configuration error: see the worker's log above)";
             case 128 + 9 -> ": it was sent SIGKILL, perhaps out of memory?";
             case ExitCodes.MAIN_FAILED -> ": main() threw (see the worker's log above)";
+            case ExitCodes.MASTER_GONE -> ": its control channel to the master closed under it";
             default -> "";
         };
     }
@@ -413,6 +419,15 @@ final class Arbiter {
             kill(jvm);
         }
         // A plain EOF means the worker is exiting: its exit event follows. If it lingers, silence kills it.
+    }
+
+    private void onMisbehaved(PoolEvent.WorkerMisbehaved e) {
+        WorkerJvm jvm = live.get(e.generation());
+        if (jvm == null || jvm.killPending) {
+            return;
+        }
+        LOG.error("{} {}: killing it", jvm, e.what());
+        kill(jvm);
     }
 
     // ---- kills ----

@@ -5,21 +5,28 @@ import io.workerpool.internal.wire.Message;
 import io.workerpool.internal.wire.ProtocolException;
 import java.io.EOFException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,13 +34,39 @@ import org.slf4j.LoggerFactory;
 /**
  * The master's Unix domain socket that workers connect to, in a fresh directory only the master's user can
  * enter. A worker's first frame must be a {@link Message.Hello} with the one-time secret the master put in
- * that worker's environment; anything else is refused. Each accepted worker gets a reader thread that
+ * that worker's environment, its worker id and its pid, within {@link #HELLO_TIMEOUT}; anything else is
+ * refused and logged, and a worker that tries to pass for another is killed (see {@link #blame}). A JVM
+ * connects once. Each accepted worker gets a reader thread that
  * re-emits its log records, answers its level queries, and passes every other message to the pool's queue.
  */
 final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
 
-    private record Admission(long generation, byte[] secret) {
+    private static final String DIRECTORY_PREFIX = "workerpool-";
+    private static final String SOCKET_NAME = "control.sock";
+    private static final Duration STALE_RECHECK = Duration.ofSeconds(1);
+    /** How long a new connection may take to send its hello; a worker sends it right after connecting. */
+    private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
+    /** How long a hello may wait for the master to learn the pid of the JVM it just spawned. */
+    private static final Duration PID_WAIT = Duration.ofSeconds(10);
+
+    /** A worker JVM the master started, from its spawn to its exit, found by the one-time secret it was given. */
+    private static final class Admission {
+        final int workerId;
+        final long generation;
+        /** Known once the spawn returned; a hello must claim this pid. -1 when the JVM is gone. */
+        final CompletableFuture<Long> pid = new CompletableFuture<>();
+        /** Set by the hello that is let in: one control channel per JVM. */
+        final AtomicBoolean connected = new AtomicBoolean();
+
+        Admission(int workerId, long generation) {
+            this.workerId = workerId;
+            this.generation = generation;
+        }
+
+        long knownPid() {
+            return pid.getNow(-1L);
+        }
     }
 
     private final Path directory;
@@ -41,9 +74,12 @@ final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Consumer<PoolEvent> events;
     private final LogReplay logReplay = new LogReplay();
-    private final Map<Integer, Admission> admissions = new ConcurrentHashMap<>();
-    /** Secrets of the worker JVMs alive now, from spawn to exit: they may also fetch the shared socket. */
-    private final Map<String, Long> liveSecrets = new ConcurrentHashMap<>();
+    /**
+     * The worker JVMs alive now, by secret, from spawn to exit: each may connect once, and may fetch the shared
+     * socket. Keyed by secret, not by worker id: two JVMs of one id (a worker and its successor) may be starting
+     * at once, and neither may take the other's place.
+     */
+    private final Map<String, Admission> admissions = new ConcurrentHashMap<>();
     private final Thread acceptThread;
     /** One per accepted connection, until its channel has been read to the end (or failed). */
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
@@ -52,18 +88,19 @@ final class ControlServer implements AutoCloseable {
 
     private ControlServer(Path directory, ServerSocketChannel server, Consumer<PoolEvent> events) {
         this.directory = directory;
-        this.socketPath = directory.resolve("control.sock");
+        this.socketPath = directory.resolve(SOCKET_NAME);
         this.server = server;
         this.events = events;
         this.acceptThread = Thread.ofPlatform().daemon().name("workerpool-control-accept").unstarted(this::acceptLoop);
     }
 
     static ControlServer open(Consumer<PoolEvent> events) throws IOException {
-        Path directory = Files.createTempDirectory("workerpool-",
+        sweepStaleDirectories(Path.of(System.getProperty("java.io.tmpdir")));
+        Path directory = Files.createTempDirectory(DIRECTORY_PREFIX,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            server.bind(UnixDomainSocketAddress.of(directory.resolve("control.sock")));
+            server.bind(UnixDomainSocketAddress.of(directory.resolve(SOCKET_NAME)));
         } catch (IOException e) {
             server.close();
             Files.deleteIfExists(directory);
@@ -79,6 +116,67 @@ final class ControlServer implements AutoCloseable {
         this.logRecordCounter = counter;
     }
 
+    /**
+     * Removes, in the background, the directories that masters killed with SIGKILL left in the temp directory:
+     * one whose control socket refuses connections has no master. A live master takes the probe for what it is
+     * (a connection closed before its hello).
+     */
+    private static void sweepStaleDirectories(Path tmp) {
+        Thread.ofVirtual().name("workerpool-stale-directory-sweep").start(() -> {
+            List<Path> refusing = new java.util.ArrayList<>();
+            try (DirectoryStream<Path> directories = Files.newDirectoryStream(tmp, DIRECTORY_PREFIX + "*")) {
+                for (Path directory : directories) {
+                    if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+                            && refusesConnections(directory.resolve(SOCKET_NAME))) {
+                        refusing.add(directory);
+                    }
+                }
+                // A master starting right now refuses for the moment between its bind and its listen: asked again
+                // a second later, only a dead one still refuses.
+                Thread.sleep(STALE_RECHECK);
+                for (Path directory : refusing) {
+                    if (refusesConnections(directory.resolve(SOCKET_NAME))) {
+                        deleteFlat(directory);
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("could not sweep stale control socket directories in {}: {}", tmp, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private static boolean refusesConnections(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            // Non-blocking: a blocking connect waits while a hung master's backlog is full. Connected or pending,
+            // someone listens.
+            probe.configureBlocking(false);
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return false;
+        } catch (ConnectException e) {
+            return true; // ECONNREFUSED: a socket file no process listens on
+        } catch (IOException e) {
+            return false; // missing, not ours, or anything else: leave it
+        }
+    }
+
+    /** The directory's files (sockets), then the directory; leaves it as it is when it holds a directory. */
+    private static void deleteFlat(Path directory) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    return;
+                }
+                Files.deleteIfExists(entry);
+            }
+            Files.deleteIfExists(directory);
+            LOG.debug("removed {}, left by a master that was killed", directory);
+        } catch (IOException e) {
+            LOG.debug("could not remove stale directory {}: {}", directory, e.toString());
+        }
+    }
+
     Path socketPath() {
         return socketPath;
     }
@@ -89,26 +187,39 @@ final class ControlServer implements AutoCloseable {
 
     /** Lets the worker JVM of this generation connect once, with this secret. */
     void admit(int workerId, long generation, String secret) {
-        admissions.put(workerId, new Admission(generation, secret.getBytes(StandardCharsets.UTF_8)));
-        liveSecrets.put(secret, generation);
+        admissions.put(secret, new Admission(workerId, generation));
+    }
+
+    /** The JVM started with this secret has this pid: its hello must say so. */
+    void spawned(String secret, long pid) {
+        Admission admission = admissions.get(secret);
+        if (admission != null) {
+            admission.pid.complete(pid);
+        }
     }
 
     /**
      * Forgets the worker JVM of this generation (it exited, or never started).
      *
-     * @return true when it never connected: its admission was still waiting
+     * @return true when it never connected
      */
     boolean revoke(int workerId, long generation) {
-        Admission pending = admissions.get(workerId);
-        boolean neverConnected = pending != null && pending.generation() == generation
-                && admissions.remove(workerId, pending);
-        liveSecrets.values().removeIf(g -> g == generation);
-        return neverConnected;
+        boolean[] neverConnected = {false};
+        admissions.values().removeIf(a -> {
+            if (a.generation != generation) {
+                return false;
+            }
+            a.pid.complete(-1L);
+            // Takes the connection slot: a hello racing with this exit is refused, so the answer is exact.
+            neverConnected[0] = a.connected.compareAndSet(false, true);
+            return true;
+        });
+        return neverConnected[0];
     }
 
     /** True when a worker JVM alive now was given this secret. */
     boolean isLiveSecret(byte[] secret) {
-        return liveSecrets.containsKey(new String(secret, StandardCharsets.UTF_8));
+        return admissions.containsKey(new String(secret, StandardCharsets.UTF_8));
     }
 
     private void acceptLoop() {
@@ -136,15 +247,36 @@ final class ControlServer implements AutoCloseable {
 
     private void serve(SocketChannel socket) {
         FrameChannel channel = new FrameChannel(socket);
+        // A connection that never says hello would hold a reader and a descriptor for good: it gets HELLO_TIMEOUT.
+        AtomicBoolean decided = new AtomicBoolean();
+        Thread helloTimer = Thread.ofVirtual().name("workerpool-control-hello-timer").start(() -> {
+            try {
+                Thread.sleep(HELLO_TIMEOUT);
+                if (decided.compareAndSet(false, true)) {
+                    closeQuietly(channel);
+                }
+            } catch (InterruptedException e) {
+                // the hello came in time
+            }
+        });
         ControlConnection connection;
         try {
             connection = admit(channel);
-        } catch (IOException e) {
-            LOG.warn("refused a control connection: {}", e.getMessage());
+        } catch (EOFException e) {
+            // closed before a whole hello: a probe (another master checking for stale directories), not an attack
+            LOG.debug("a control connection closed before its hello");
             closeQuietly(channel);
             return;
+        } catch (IOException e) {
+            boolean timedOut = !decided.compareAndSet(false, true);
+            LOG.warn("refused a control connection: {}", timedOut
+                    ? "no hello within " + HELLO_TIMEOUT.toMillis() + " ms" : e.getMessage());
+            closeQuietly(channel);
+            return;
+        } finally {
+            helloTimer.interrupt();
         }
-        if (connection == null) {
+        if (connection == null || !decided.compareAndSet(false, true)) {
             closeQuietly(channel);
             return;
         }
@@ -159,6 +291,10 @@ final class ControlServer implements AutoCloseable {
             // the worker exited or the master closed the channel: the exit event says the rest
         } catch (IOException e) {
             protocolError = null;
+        } catch (RuntimeException e) {
+            // A frame that decoded but could not be handled (say, a record the logging backend chokes on):
+            // the channel is out of step now, and the worker must not linger unheard.
+            protocolError = "the master could not handle its message: " + e;
         } finally {
             connection.close();
         }
@@ -194,18 +330,73 @@ final class ControlServer implements AutoCloseable {
         if (!(first instanceof Message.Hello hello)) {
             throw new ProtocolException("first frame must be a hello, got " + first.getClass().getSimpleName());
         }
-        Admission admission = admissions.get(hello.workerId());
-        byte[] presented = hello.secret() == null ? new byte[0] : hello.secret().getBytes(StandardCharsets.UTF_8);
-        if (admission == null || !MessageDigest.isEqual(admission.secret(), presented)
-                || !admissions.remove(hello.workerId(), admission)) {
-            LOG.warn("refused a control connection from pid {} claiming to be worker {}: no such worker is starting"
-                    + " or its secret is wrong", hello.pid(), hello.workerId());
+        Admission admission = admissions.get(hello.secret() == null ? "" : hello.secret());
+        String refusal = refusal(hello, admission);
+        if (refusal != null) {
+            LOG.warn("refused a control connection claiming to be worker {} (pid {}): {}", hello.workerId(),
+                    hello.pid(), refusal);
+            if (admission != null) {
+                blame(hello, admission);
+            }
             return null;
         }
-        ControlConnection connection = new ControlConnection(hello.workerId(), admission.generation(), hello.pid(),
+        ControlConnection connection = new ControlConnection(hello.workerId(), admission.generation, hello.pid(),
                 channel);
         connection.send(new Message.Welcome(LogReplay.lowestEnabledLevel(Logger.ROOT_LOGGER_NAME)));
         return connection;
+    }
+
+    /** Why this hello is refused, or null when it comes from the JVM given that secret, connecting first. */
+    private static String refusal(Message.Hello hello, Admission admission) {
+        if (admission == null) {
+            return "its secret is not one this master gave to a worker JVM that is alive";
+        }
+        if (admission.workerId != hello.workerId()) {
+            return "its secret was given to " + describe(admission.workerId);
+        }
+        long pid;
+        try {
+            pid = admission.pid.get(PID_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted while checking its pid";
+        } catch (ExecutionException | TimeoutException e) {
+            return "the master does not know the pid of that worker's JVM";
+        }
+        if (pid < 0) {
+            return describe(admission.workerId) + "'s JVM has exited";
+        }
+        if (pid != hello.pid()) {
+            return describe(admission.workerId) + "'s JVM has pid " + pid;
+        }
+        if (!admission.connected.compareAndSet(false, true)) {
+            return describe(admission.workerId) + " is connected already";
+        }
+        return null;
+    }
+
+    /**
+     * A refused hello that presents a live secret came from one of this master's workers (or from a process that
+     * can read their environments, and so could kill them anyway): the worker whose pid it claims misbehaves and
+     * is killed. A hello with an unknown secret blames no one: a stranger can claim any pid.
+     */
+    private void blame(Message.Hello hello, Admission presented) {
+        for (Admission admission : admissions.values()) {
+            if (admission.knownPid() == hello.pid()) {
+                String whose = admission == presented ? "its own secret" : describe(presented.workerId) + "'s secret";
+                events.accept(new PoolEvent.WorkerMisbehaved(admission.workerId, admission.generation,
+                        "opened another control connection claiming to be worker " + hello.workerId() + " with "
+                                + whose));
+                return;
+            }
+        }
+    }
+
+    private static String describe(int workerId) {
+        if (workerId == WorkerAotCache.TRAINING_ID) {
+            return "the AOT cache training JVM";
+        }
+        return workerId < 0 ? "hot spare " + -workerId : "worker " + workerId;
     }
 
     private void readUntilClosed(ControlConnection connection) throws IOException {

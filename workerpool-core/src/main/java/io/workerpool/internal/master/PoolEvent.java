@@ -22,6 +22,10 @@ sealed interface PoolEvent {
     record WorkerDisconnected(int workerId, long generation, String protocolError) implements PoolEvent {
     }
 
+    /** The worker did something no worker of this library does (see {@code ControlServer.blame}): kill it. */
+    record WorkerMisbehaved(int workerId, long generation, String what) implements PoolEvent {
+    }
+
     record RestartDue(int workerId, long restartToken) implements PoolEvent {
     }
 

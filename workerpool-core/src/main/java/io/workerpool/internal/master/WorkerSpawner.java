@@ -4,6 +4,7 @@ import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.wire.WorkerEnvironment;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -76,6 +77,8 @@ final class WorkerSpawner {
      * the AOT cache's training JVM, whose output (the JDK's own training messages) goes to that file.
      */
     Process spawn(int workerId, String secret, List<String> extraOptions, Path trainingLog) throws IOException {
+        requireDirectoryOf(config.stdout(), "stdout");
+        requireDirectoryOf(config.stderr(), "stderr");
         List<String> options = baseCommandOptions;
         if (!extraOptions.isEmpty()) {
             options = new ArrayList<>(baseCommandOptions);
@@ -116,6 +119,15 @@ final class WorkerSpawner {
         builder.redirectError(config.stderr() == null
                 ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.appendTo(config.stderr().toFile()));
         return builder.start();
+    }
+
+    /** Checked at start too; here it says why a spawn fails once the directory was removed under a running pool. */
+    private static void requireDirectoryOf(Path file, String what) throws IOException {
+        Path directory = file == null ? null : file.toAbsolutePath().getParent();
+        if (directory != null && !Files.isDirectory(directory)) {
+            throw new IOException("cannot open the workers' " + what + " file " + file + ": its directory " + directory
+                    + " does not exist (removed while the pool runs?)");
+        }
     }
 
     WorkerCommand command() {

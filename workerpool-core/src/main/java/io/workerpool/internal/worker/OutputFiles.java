@@ -35,7 +35,9 @@ final class OutputFiles {
                 Posix.close(fd);
             }
         } catch (PosixException | UnsupportedOperationException e) {
-            LOG.warn("could not reopen {} at {}: {}", stream == 1 ? "stdout" : "stderr", file, e.getMessage());
+            // Said in the master's log, by path: the old file (rotated away, or deleted) keeps growing unseen.
+            LOG.warn("could not reopen {} at {} ({}); it keeps writing to the file it had open",
+                    stream == 1 ? "stdout" : "stderr", file, e.getMessage());
         }
     }
 }
