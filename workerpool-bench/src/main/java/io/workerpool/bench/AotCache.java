@@ -95,8 +95,10 @@ final class AotCache {
 
     private static Path jar(Path target, String prefix) {
         try (var files = Files.list(target)) {
+            // the main jar: not the core's test jar (workerpool-core-VERSION-tests.jar) beside it
             return files.filter(p -> p.getFileName().toString().startsWith(prefix)
-                    && p.getFileName().toString().endsWith(".jar")).findFirst().orElse(null);
+                    && p.getFileName().toString().endsWith(".jar")
+                    && !p.getFileName().toString().endsWith("-tests.jar")).findFirst().orElse(null);
         } catch (java.io.IOException e) {
             return null;
         }
