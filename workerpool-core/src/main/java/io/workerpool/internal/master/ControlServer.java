@@ -5,16 +5,13 @@ import io.workerpool.internal.wire.Message;
 import io.workerpool.internal.wire.ProtocolException;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -44,7 +41,6 @@ final class ControlServer implements AutoCloseable {
 
     private static final String DIRECTORY_PREFIX = "workerpool-";
     private static final String SOCKET_NAME = "control.sock";
-    private static final Duration STALE_RECHECK = Duration.ofSeconds(1);
     /** How long a new connection may take to send its hello; a worker sends it right after connecting. */
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
     /** How long a hello may wait for the master to learn the pid of the JVM it just spawned. */
@@ -95,7 +91,8 @@ final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer open(Consumer<PoolEvent> events) throws IOException {
-        sweepStaleDirectories(Path.of(System.getProperty("java.io.tmpdir")));
+        StaleControlDirectories.sweepInBackground(Path.of(System.getProperty("java.io.tmpdir")), DIRECTORY_PREFIX,
+                SOCKET_NAME);
         Path directory = Files.createTempDirectory(DIRECTORY_PREFIX,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -114,67 +111,6 @@ final class ControlServer implements AutoCloseable {
     /** Called once per log record replayed, from the reader threads (concurrently): for the metrics. */
     void countLogRecords(Runnable counter) {
         this.logRecordCounter = counter;
-    }
-
-    /**
-     * Removes, in the background, the directories that masters killed with SIGKILL left in the temp directory:
-     * one whose control socket refuses connections has no master. A live master takes the probe for what it is
-     * (a connection closed before its hello).
-     */
-    private static void sweepStaleDirectories(Path tmp) {
-        Thread.ofVirtual().name("workerpool-stale-directory-sweep").start(() -> {
-            List<Path> refusing = new java.util.ArrayList<>();
-            try (DirectoryStream<Path> directories = Files.newDirectoryStream(tmp, DIRECTORY_PREFIX + "*")) {
-                for (Path directory : directories) {
-                    if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
-                            && refusesConnections(directory.resolve(SOCKET_NAME))) {
-                        refusing.add(directory);
-                    }
-                }
-                // A master starting right now refuses for the moment between its bind and its listen: asked again
-                // a second later, only a dead one still refuses.
-                Thread.sleep(STALE_RECHECK);
-                for (Path directory : refusing) {
-                    if (refusesConnections(directory.resolve(SOCKET_NAME))) {
-                        deleteFlat(directory);
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                LOG.debug("could not sweep stale control socket directories in {}: {}", tmp, e.toString());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-    }
-
-    private static boolean refusesConnections(Path socket) {
-        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            // Non-blocking: a blocking connect waits while a hung master's backlog is full. Connected or pending,
-            // someone listens.
-            probe.configureBlocking(false);
-            probe.connect(UnixDomainSocketAddress.of(socket));
-            return false;
-        } catch (ConnectException e) {
-            return true; // ECONNREFUSED: a socket file no process listens on
-        } catch (IOException e) {
-            return false; // missing, not ours, or anything else: leave it
-        }
-    }
-
-    /** The directory's files (sockets), then the directory; leaves it as it is when it holds a directory. */
-    private static void deleteFlat(Path directory) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path entry : entries) {
-                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    return;
-                }
-                Files.deleteIfExists(entry);
-            }
-            Files.deleteIfExists(directory);
-            LOG.debug("removed {}, left by a master that was killed", directory);
-        } catch (IOException e) {
-            LOG.debug("could not remove stale directory {}: {}", directory, e.toString());
-        }
     }
 
     Path socketPath() {
@@ -262,12 +198,16 @@ final class ControlServer implements AutoCloseable {
         ControlConnection connection;
         try {
             connection = admit(channel);
-        } catch (EOFException e) {
-            // closed before a whole hello: a probe (another master checking for stale directories), not an attack
-            LOG.debug("a control connection closed before its hello");
-            closeQuietly(channel);
-            return;
         } catch (IOException e) {
+            if (e instanceof EOFException && channel.bytesReceived() == 0) {
+                // Opened and closed without a byte: it can neither pass for a worker nor harm one. A master in
+                // another network namespace probing for stale socket directories does this, or a tool testing
+                // the path (masters of this namespace don't connect: StaleControlDirectories).
+                LOG.debug("a control connection closed without sending anything (a probe of the socket, not a"
+                        + " worker: a worker's first bytes are its hello); ignored");
+                closeQuietly(channel);
+                return;
+            }
             boolean timedOut = !decided.compareAndSet(false, true);
             LOG.warn("refused a control connection: {}", timedOut
                     ? "no hello within " + HELLO_TIMEOUT.toMillis() + " ms" : e.getMessage());

@@ -22,6 +22,8 @@ public final class FrameChannel implements AutoCloseable {
     // Frames are read in bulk and cut out of this buffer (kept in read mode between calls): a flood of
     // small log frames costs one read call per buffer-full instead of two per frame.
     private ByteBuffer received = ByteBuffer.allocate(RECEIVE_BUFFER_BYTES).flip();
+    /** Bytes read from the peer so far: none at all tells a connection that was only opened and closed. */
+    private long bytesReceived;
 
     public FrameChannel(ByteChannel channel) {
         this.channel = channel;
@@ -111,13 +113,21 @@ public final class FrameChannel implements AutoCloseable {
         received.compact();
         try {
             while (received.position() < bytes) {
-                if (channel.read(received) < 0) {
-                    throw new EOFException("control channel closed by the peer");
+                int read = channel.read(received);
+                if (read < 0) {
+                    throw new EOFException(received.position() == 0 ? "control channel closed by the peer"
+                            : "control channel closed by the peer in the middle of a frame");
                 }
+                bytesReceived += read;
             }
         } finally {
             received.flip();
         }
+    }
+
+    /** How many bytes the peer has sent so far (read by the one receiving thread). */
+    public long bytesReceived() {
+        return bytesReceived;
     }
 
     @Override

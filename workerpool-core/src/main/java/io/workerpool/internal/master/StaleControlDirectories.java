@@ -1,0 +1,126 @@
+package io.workerpool.internal.master;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker-socket directories that masters killed with SIGKILL left in the temp directory, removed in the
+ * background when a master starts. A directory is stale when no process has a socket bound at its control
+ * socket's path: the kernel's table of Unix sockets ({@code /proc/net/unix}) says so for every live master of
+ * this network namespace, so none of them is connected to. Only a path the table does not list (a dead master,
+ * or a live one in another network namespace sharing the temp directory) is probed with a connect, and only
+ * one that refuses it, twice a second apart, is removed.
+ */
+final class StaleControlDirectories {
+    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
+    private static final Path UNIX_SOCKET_TABLE = Path.of("/proc/net/unix");
+    private static final Duration RECHECK = Duration.ofSeconds(1);
+
+    private StaleControlDirectories() {
+    }
+
+    /** Sweeps {@code tmp} for directories named {@code prefix*} holding a dead {@code socketName}. */
+    static void sweepInBackground(Path tmp, String prefix, String socketName) {
+        Thread.ofVirtual().name("workerpool-stale-directory-sweep").start(() -> {
+            try {
+                List<Path> refusing = refusingDirectories(tmp, prefix, socketName, List.of());
+                if (refusing.isEmpty()) {
+                    return;
+                }
+                // A master starting right now refuses for the moment before its bind: asked again a second
+                // later, only a dead one still refuses.
+                Thread.sleep(RECHECK);
+                refusingDirectories(tmp, prefix, socketName, refusing).forEach(StaleControlDirectories::deleteFlat);
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("could not sweep stale control socket directories in {}: {}", tmp, e.toString());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** The directories (of {@code among}, unless empty) whose control socket no process listens on. */
+    private static List<Path> refusingDirectories(Path tmp, String prefix, String socketName, List<Path> among)
+            throws IOException {
+        Set<String> bound = boundSocketPaths();
+        List<Path> candidates = among;
+        if (candidates.isEmpty()) {
+            candidates = new ArrayList<>();
+            try (DirectoryStream<Path> directories = Files.newDirectoryStream(tmp, prefix + "*")) {
+                directories.forEach(candidates::add);
+            }
+        }
+        List<Path> refusing = new ArrayList<>();
+        for (Path directory : candidates) {
+            Path socket = directory.resolve(socketName);
+            if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+                    && !bound.contains(socket.toAbsolutePath().normalize().toString()) && refusesConnections(socket)) {
+                refusing.add(directory);
+            }
+        }
+        return refusing;
+    }
+
+    /**
+     * The paths that Unix sockets of this network namespace are bound at, from the kernel's table (its last
+     * field); empty when the table can't be read, and then every candidate is probed.
+     */
+    static Set<String> boundSocketPaths() {
+        Set<String> paths = new HashSet<>();
+        try {
+            for (String line : Files.readAllLines(UNIX_SOCKET_TABLE)) {
+                String[] fields = line.trim().split("\\s+");
+                if (fields.length >= 8 && fields[7].startsWith("/")) {
+                    paths.add(fields[7]);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not read {}: {}; the sweep probes each control socket", UNIX_SOCKET_TABLE, e.toString());
+        }
+        return paths;
+    }
+
+    private static boolean refusesConnections(Path socket) {
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            // Non-blocking: a blocking connect waits while a hung master's backlog is full. Connected or pending,
+            // someone listens.
+            probe.configureBlocking(false);
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            return false;
+        } catch (ConnectException e) {
+            return true; // ECONNREFUSED: a socket file no process listens on
+        } catch (IOException e) {
+            return false; // missing, not ours, or anything else: leave it
+        }
+    }
+
+    /** The directory's files (sockets), then the directory; leaves it as it is when it holds a directory. */
+    private static void deleteFlat(Path directory) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path entry : entries) {
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+                    return;
+                }
+                Files.deleteIfExists(entry);
+            }
+            Files.deleteIfExists(directory);
+            LOG.debug("removed {}, left by a master that was killed", directory);
+        } catch (IOException e) {
+            LOG.debug("could not remove stale directory {}: {}", directory, e.toString());
+        }
+    }
+}
