@@ -46,8 +46,6 @@ final class OrphanReaper {
     private final boolean enabled;
     private boolean subreaper;
     private Map<Long, Sighting> zombies = new HashMap<>();
-    /** Written by the loop thread only; read by anyone (metrics). */
-    private volatile long reaped;
 
     private OrphanReaper(boolean enabled) {
         this.enabled = enabled;
@@ -128,18 +126,12 @@ final class OrphanReaper {
         zombies = stillZombies;
     }
 
-    /** How many orphans the master has reaped since it started. */
-    long reaped() {
-        return reaped;
-    }
-
     private boolean reap(long pid) {
         try {
             OptionalInt status = Posix.reapIfExited((int) pid);
             if (status.isEmpty()) {
                 return false; // a group leader whose other threads still run shows Z before it can be waited for
             }
-            reaped = reaped + 1;
             LOG.debug("reaped orphaned process {} ({})", pid, ExitCodes.describe(status.getAsInt()));
         } catch (PosixException e) {
             LOG.debug("reaping orphaned process {}: {}", pid, e.getMessage()); // ECHILD: someone else waited

@@ -159,12 +159,6 @@ public final class Pool {
         return state;
     }
 
-    /** How many orphaned processes (adopted as a child subreaper, or as PID 1) the master has reaped. */
-    public long orphansReaped() {
-        OrphanReaper reaper = orphans;
-        return reaper == null ? 0 : reaper.reaped();
-    }
-
     private <T> T onLoop(String what, java.util.function.Function<Arbiter, T> action) {
         if (state == PoolState.NEW || state == PoolState.STOPPED || arbiter == null) {
             throw new IllegalStateException("cannot " + what + ": the pool is " + state
