@@ -152,6 +152,43 @@ public final class Supervisor {
     }
 
     /**
+     * {@link #reload()} that tells how it ended: the future completes with a one-line description once every
+     * worker has been replaced, or exceptionally with an {@link IllegalStateException} saying why the reload
+     * was refused (the pool is not running, a reload already runs) or aborted (a new worker failed to become
+     * ready, the pool began to stop). It always completes.
+     *
+     * @throws IllegalStateException in a worker JVM
+     */
+    public CompletableFuture<String> reloadAsync() {
+        return outcome(requireMaster("reloadAsync").reloadAsync());
+    }
+
+    /** {@link #restartWorker(int)} that tells how it ended, as {@link #reloadAsync()} does. */
+    public CompletableFuture<String> restartWorkerAsync(int id) {
+        return outcome(requireMaster("restartWorkerAsync").restartWorkerAsync(id));
+    }
+
+    /**
+     * {@link #scale(int)} that tells how it ended: completes once the removed workers have exited and the added
+     * ones have reported started, or exceptionally with an {@link IllegalStateException} saying why not (a bad
+     * count, the pool stopping, a new worker given up after repeated boot errors).
+     */
+    public CompletableFuture<String> scaleAsync(int workers) {
+        return outcome(requireMaster("scaleAsync").scaleAsync(workers));
+    }
+
+    private static CompletableFuture<String> outcome(CompletableFuture<io.workerpool.internal.core.Outcome> future) {
+        return future.thenApply(outcome -> {
+            switch (outcome.kind()) {
+                case REFUSED -> throw new IllegalStateException("refused: " + outcome.message());
+                case ABORTED -> throw new IllegalStateException(outcome.message()); // "aborted (...)", "failed (...)"
+                case DONE -> { }
+            }
+            return outcome.message();
+        });
+    }
+
+    /**
      * A snapshot of every worker id in the running pool: pid, state, uptime, restarts, last exit, heartbeat
      * age and RSS.
      *

@@ -111,7 +111,9 @@ final class ManagementCommands {
             out().flush();
             Duration wait = (timeout == null ? DEFAULT_WAIT : timeout).plus(MARGIN);
             long deadline = System.nanoTime() + wait.toNanos();
-            while (master.get().isAlive()) {
+            // Not ProcessHandle.isAlive(): a master whose parent has not reaped it yet (a harness that calls
+            // wait() after this command returns) is a zombie, alive by that test, but it has ended.
+            while (!MasterProcess.ended(master.get())) {
                 if (System.nanoTime() > deadline) {
                     throw CliException.failure("the master (pid " + pid + ") is still running " + Durations.format(wait)
                             + " after the stop request; see its log, or 'workerpool status'");

@@ -86,6 +86,22 @@ final class CliProcess implements AutoCloseable {
         return new CliProcess(process, output, events, pidFile);
     }
 
+    /**
+     * As {@link #start}, but the command's parent never reaps it: a shell starts it in the background and then
+     * becomes {@code sleep}, so once it exits it stays a zombie until {@link #close()} ends that {@code sleep}.
+     * {@link #process()} is the {@code sleep}; the command is its child.
+     */
+    static CliProcess startUnreaped(Path dir, String name, Path events, Path pidFile, String... args)
+            throws IOException {
+        Path output = dir.resolve(name + ".log");
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$@\" & exec sleep 300", "sh"));
+        command.addAll(builder(dir, args).command());
+        Process process = new ProcessBuilder(command).directory(dir.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return new CliProcess(process, output, events, pidFile);
+    }
+
     private static ProcessBuilder builder(Path dir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());

@@ -22,7 +22,7 @@ class FaultRestartStormTest {
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration STORM_CAP = Duration.ofSeconds(40);
     private static final Pattern EXIT_LINE = Pattern.compile("worker 0 \\[\\w+\\] \\(pid \\d+\\) exited [^\\n]*?"
-            + "(?:starting (\\d+) time\\(s\\) in a row, restarting in (\\d+) ms|; restarting)\\n");
+            + "(?:(\\d+) exits? in a row within \\d+ ms of reporting started: restarting in (\\d+) ms|; restarting)\\n");
     private static final Pattern MAIN = Pattern.compile("worker-main (\\d+) (\\d+)");
     /** Margins of the leak check, end against warm-up: a leak per restart would pass them many times over. */
     private static final int FD_MARGIN = 6;

@@ -20,9 +20,9 @@ class HotSparesTest {
     void aHotSpareTakesOverAKilledWorkerAndIsReplacedInTheBackground() throws Exception {
         try (PoolProcess pool = PoolProcess.in(dir).with("spares", 1).start()) {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
-            pool.awaitLog("hot spare 1 [SPARE] (pid ", START);
+            pool.awaitLog("hot spare -1 [SPARE] (pid ", START);
             long sparePid = sparePid(pool.log(), 1);
-            pool.awaitLog("hot spare 1 [SPARE] (pid " + sparePid + "): warmed, ready to take over", START);
+            pool.awaitLog("hot spare -1 [SPARE] (pid " + sparePid + "): warmed, ready to take over", START);
             // warmed but idle: no factory, no callbacks in the spare yet
             assertThat(pool.events()).noneMatch(line -> line.endsWith(" " + sparePid));
 
@@ -32,7 +32,7 @@ class HotSparesTest {
             pool.awaitEvents("worker-main 0 \\d+", 2, START);
             assertThat(pool.workerPid(0)).isEqualTo(sparePid);
             assertThat(pool.log()).contains("takes over");
-            pool.awaitLog("hot spare 2 [SPARE] (pid ", START);
+            pool.awaitLog("hot spare -2 [SPARE] (pid ", START);
             assertThat(pool.count("worker-start 1 \\d+")).isEqualTo(1);
 
             pool.signal("TERM");
@@ -42,9 +42,9 @@ class HotSparesTest {
     }
 
     private static long sparePid(String log, int spare) {
-        Matcher m = Pattern.compile("hot spare " + spare + " \\[SPARE\\] \\(pid (\\d+)\\)").matcher(log);
+        Matcher m = Pattern.compile("hot spare -" + spare + " \\[SPARE\\] \\(pid (\\d+)\\)").matcher(log);
         if (!m.find()) {
-            throw new AssertionError("no hot spare " + spare + " in the log");
+            throw new AssertionError("no hot spare -" + spare + " in the log");
         }
         return Long.parseLong(m.group(1));
     }

@@ -2,6 +2,7 @@ package io.workerpool.internal.master;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.core.Outcome;
 import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.metrics.PoolSnapshot;
 import io.workerpool.internal.wire.ExitCodes;
@@ -49,6 +50,7 @@ final class Arbiter {
     private String haltReason;
     private Duration stopTimeout;
     private volatile Set<Integer> publishedIds = Set.of();
+    private final List<ScaleWait> scaleWaits = new ArrayList<>();
 
     /** Schedules an event on the pool's queue after a delay. */
     interface Timer {
@@ -126,6 +128,9 @@ final class Arbiter {
         }
         if (state == PoolState.STOPPING && live.isEmpty()) {
             state = PoolState.STOPPED;
+        }
+        if (!scaleWaits.isEmpty()) {
+            settleScaleWaits();
         }
     }
 
@@ -212,7 +217,8 @@ final class Arbiter {
             return;
         }
         long uptimeNanos = System.nanoTime() - jvm.spawnedNanos;
-        String uptime = formatMillis(uptimeNanos / 1_000_000);
+        // What this duration measures is said where it is printed: the JVM's whole life, from its spawn.
+        String uptime = formatMillis(uptimeNanos / 1_000_000) + " of JVM uptime";
         observer.workerExited(jvm.id, jvm.pid(), e.status(),
                 jvm.stopCause != null ? jvm.stopCause : ExitCause.ofStatus(e.status()));
         if (jvm == slot.successor) {
@@ -277,9 +283,9 @@ final class Arbiter {
                 slot.active = spawn(slot.id);
             }
         } else {
-            LOG.warn("{} exited ({}) after {}{}; it died within {} ms of starting {} time(s) in a row, restarting in"
-                    + " {} ms", jvm, how, uptime, cause, RestartPolicy.STABLE_UPTIME.toMillis(),
-                    slot.quickExitsInARow, delay.toMillis());
+            LOG.warn("{} exited ({}) after {}{}; {} in a row within {} ms of reporting started: restarting in {} ms",
+                    jvm, how, uptime, cause, slot.quickExitsInARow == 1 ? "1 exit" : slot.quickExitsInARow + " exits",
+                    RestartPolicy.STABLE_UPTIME.toMillis(), delay.toMillis());
             scheduleRestart(slot, delay);
         }
     }
@@ -310,6 +316,7 @@ final class Arbiter {
         spare.id = slot.id;
         spare.spare = false;
         spare.state = SlotState.STARTING;
+        spare.assignedNanos = System.nanoTime();
         spare.connection.promoteTo(slot.id);
         slot.active = spare;
         send(spare, new Message.Assign(slot.id));
@@ -378,8 +385,10 @@ final class Arbiter {
                 if (jvm.state == SlotState.STARTING) {
                     jvm.state = SlotState.RUNNING;
                 }
-                long startMillis = (jvm.startedNanos - jvm.spawnedNanos) / 1_000_000;
-                LOG.info("{} started in {} ms", jvm, startMillis);
+                // A promoted spare counts from its promotion: its spawn was long before it was asked to start.
+                long startMillis = (jvm.startedNanos - jvm.assignedNanos) / 1_000_000;
+                LOG.info("{} started in {} ms{}", jvm, startMillis,
+                        jvm.assignedNanos != jvm.spawnedNanos ? " after a spare took the id" : "");
                 observer.workerStarted(jvm.id, jvm.pid(), startMillis);
                 WorkerSlot slot = slots.get(jvm.id);
                 announceReadyOnce();
@@ -398,9 +407,9 @@ final class Arbiter {
         if (!readyAnnounced && state == PoolState.RUNNING
                 && slots.values().stream().allMatch(s -> s.state() == SlotState.RUNNING)) {
             readyAnnounced = true;
-            LOG.info("pool ready: {} workers running", slots.size());
+            LOG.info("pool ready: {} running", workers(slots.size()));
             observer.poolReady(slots.size());
-            observer.status(slots.size() + " workers running");
+            observer.status(workers(slots.size()) + " running");
         }
     }
 
@@ -447,7 +456,7 @@ final class Arbiter {
                 jvm.killPending = true;
                 jvm.stopCause = ExitCause.STALE;
                 observer.workerKilledAsStale(jvm.id, jvm.pid());
-                Signals.send(jvm.pid(), Signals.SIGQUIT);
+                Signals.send(jvm.process, Signals.SIGQUIT);
                 timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
             }
         }
@@ -583,7 +592,7 @@ final class Arbiter {
             send(jvm, interrupt ? new Message.Interrupt() : new Message.Stop());
         } else {
             // Not connected yet, so its handlers may not be in place: SIGTERM (or SIGINT) does the same.
-            Signals.send(jvm.pid(), interrupt ? Signals.SIGINT : Signals.SIGTERM);
+            Signals.send(jvm.process, interrupt ? Signals.SIGINT : Signals.SIGTERM);
         }
     }
 
@@ -595,7 +604,7 @@ final class Arbiter {
             LOG.debug("{}: channel closed before {} could be sent", jvm, message);
         } catch (IOException ex) {
             LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
-            Signals.send(jvm.pid(), Signals.SIGTERM);
+            Signals.send(jvm.process, Signals.SIGTERM);
         }
     }
 
@@ -640,43 +649,101 @@ final class Arbiter {
         return slot.removal;
     }
 
-    /** Grows or shrinks the pool to {@code count} workers: new ids are the lowest free ones, removed the highest. */
-    void scaleTo(int count) {
+    /**
+     * Grows or shrinks the pool to {@code count} workers: new ids are the lowest free ones, removed the highest.
+     * The future completes once every removed worker has exited and every added one has reported started, or
+     * with the reason that can no longer happen (see {@link ScaleWait}).
+     */
+    CompletableFuture<Outcome> scaleTo(int count) {
         if (count < 1) {
             throw new IllegalArgumentException("a pool needs at least 1 worker, got " + count);
         }
-        List<Integer> kept = slots.values().stream().filter(s -> s.removal == null).map(s -> s.id).sorted().toList();
-        LOG.info("scaling from {} to {} workers", kept.size(), count);
-        for (int i = kept.size() - 1; i >= count; i--) {
-            removeWorker(kept.get(i));
+        if (state != PoolState.RUNNING && state != PoolState.STARTING) {
+            throw new IllegalStateException("cannot scale to " + count + ": the pool is " + state);
         }
-        for (int id = 0, added = kept.size(); added < count; id++) {
+        List<CompletableFuture<Integer>> removals = new ArrayList<>();
+        List<Integer> added = new ArrayList<>();
+        List<Integer> kept = slots.values().stream().filter(s -> s.removal == null).map(s -> s.id).sorted().toList();
+        LOG.info("scaling from {} to {}", kept.size(), workers(count));
+        for (int i = kept.size() - 1; i >= count; i--) {
+            removals.add(removeWorker(kept.get(i)));
+        }
+        for (int id = 0, n = kept.size(); n < count; id++) {
             if (!slots.containsKey(id)) {
                 addWorker(id);
-                added++;
+                added.add(id);
+                n++;
+            }
+        }
+        ScaleWait wait = new ScaleWait(count, added, removals, new CompletableFuture<>());
+        scaleWaits.add(wait);
+        settleScaleWaits();
+        return wait.future();
+    }
+
+    /** A scale call waiting for its outcome: checked at the end of every event. */
+    private record ScaleWait(int count, List<Integer> added, List<CompletableFuture<Integer>> removals,
+                             CompletableFuture<Outcome> future) {
+    }
+
+    private void settleScaleWaits() {
+        for (java.util.Iterator<ScaleWait> it = scaleWaits.iterator(); it.hasNext(); ) {
+            ScaleWait wait = it.next();
+            Outcome outcome = scaleOutcome(wait);
+            if (outcome != null) {
+                it.remove();
+                wait.future().complete(outcome);
             }
         }
     }
 
-    void reload(String cause) {
+    /** Null while the scale is still under way. */
+    private Outcome scaleOutcome(ScaleWait wait) {
+        if (state != PoolState.RUNNING && state != PoolState.STARTING) {
+            return Outcome.aborted("aborted (scale to " + wait.count() + "): the pool is stopping");
+        }
+        boolean done = wait.removals().stream().allMatch(CompletableFuture::isDone);
+        for (int id : wait.added()) {
+            WorkerSlot slot = slots.get(id);
+            if (slot == null || slot.removal != null) {
+                return Outcome.aborted("aborted (scale to " + wait.count() + "): worker " + id + " was removed meanwhile");
+            }
+            if (slot.failed) {
+                return Outcome.aborted("aborted (scale to " + wait.count() + "): worker " + id + " failed to boot "
+                        + slot.bootErrorsInARow + " times in a row and was given up on"
+                        + (slot.bootError == null ? "" : "; " + slot.bootError));
+            }
+            done &= slot.state() == SlotState.RUNNING;
+        }
+        return done ? Outcome.done("scaled to " + workers(wait.count())) : null;
+    }
+
+    /** The loop ended: every future still open completes, so that no caller waits forever. */
+    void abandonPending(String why) {
+        reload.abort(why);
+        scaleWaits.forEach(wait -> wait.future().complete(Outcome.aborted("aborted (scale to " + wait.count() + "): " + why)));
+        scaleWaits.clear();
+        slots.values().stream().filter(slot -> slot.removal != null)
+                .forEach(slot -> slot.removal.complete(slot.lastExitStatus == null ? -1 : slot.lastExitStatus));
+    }
+
+    /** Completes when the reload has replaced every worker, or with the reason it was aborted. */
+    CompletableFuture<Outcome> reload(String cause) {
         if (state != PoolState.RUNNING) {
             throw new IllegalStateException("cannot reload: the pool is " + state);
         }
-        reload.start(ExitCause.RELOAD, cause, List.copyOf(slots.keySet()));
+        return reload.start(ExitCause.RELOAD, cause, List.copyOf(slots.keySet()));
     }
 
-    void restartWorker(int id) {
+    CompletableFuture<Outcome> restartWorker(int id) {
         if (!slots.containsKey(id)) {
             throw new IllegalArgumentException("worker " + id + " is not in the pool " + slots.keySet());
         }
-        reload(List.of(id), "restart of worker " + id);
-    }
-
-    private void reload(List<Integer> ids, String cause) {
+        String cause = "restart of worker " + id;
         if (state != PoolState.RUNNING) {
             throw new IllegalStateException("cannot " + cause + ": the pool is " + state);
         }
-        reload.start(ExitCause.RESTART, cause, ids);
+        return reload.start(ExitCause.RESTART, cause, List.of(id));
     }
 
     /** Starts a successor JVM for the slot; false when it could not be started. */
@@ -790,6 +857,11 @@ final class Arbiter {
 
     private void publishIds() {
         publishedIds = Set.copyOf(new LinkedHashSet<>(slots.keySet()));
+    }
+
+    /** "1 worker", "2 workers". */
+    static String workers(int count) {
+        return count == 1 ? "1 worker" : count + " workers";
     }
 
     static String formatMillis(long millis) {

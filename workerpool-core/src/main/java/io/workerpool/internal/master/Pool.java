@@ -4,6 +4,7 @@ import io.workerpool.Callback;
 import io.workerpool.PoolStartException;
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.core.Outcome;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,6 +48,8 @@ public final class Pool {
     private MetricsServer metricsServer;
     private volatile String metricsAddress;
     private volatile OrphanReaper orphans;
+    /** Set once the loop has ended: no call on the loop can run any more. */
+    private volatile boolean callsClosed;
 
     public Pool(PoolConfig config) {
         this.config = config;
@@ -114,7 +117,7 @@ public final class Pool {
 
     /** A graceful stop with its own timeout, as the control socket's {@code stop --timeout} asks. */
     public void terminate(Duration timeout, String cause) {
-        events.add(new PoolEvent.Call(() -> arbiter.requestPoolStop(false, cause, timeout)));
+        events.add(new PoolEvent.Call(() -> arbiter.requestPoolStop(false, cause, timeout), () -> { }));
     }
 
     public void interrupt() {
@@ -122,24 +125,43 @@ public final class Pool {
     }
 
     public void reload() {
-        onLoop("reload", a -> {
-            a.reload("reload requested");
-            return null;
-        });
+        onLoop("reload", a -> a.reload("reload requested"));
     }
 
     public void restartWorker(int id) {
-        onLoop("restart worker " + id, a -> {
-            a.restartWorker(id);
-            return null;
-        });
+        onLoop("restart worker " + id, a -> a.restartWorker(id));
     }
 
     public void scale(int workers) {
-        onLoop("scale to " + workers, a -> {
-            a.scaleTo(workers);
-            return null;
-        });
+        onLoop("scale to " + workers, a -> a.scaleTo(workers));
+    }
+
+    /**
+     * A rolling reload whose future completes with its outcome: done once every worker is replaced, refused
+     * (the pool is not running, a reload already runs), or aborted (a new worker failed, the pool is stopping).
+     * It never completes exceptionally for those, and it always completes.
+     */
+    public CompletableFuture<Outcome> reloadAsync() {
+        return outcomeOf("reload", a -> a.reload("reload requested"));
+    }
+
+    /** As {@link #reloadAsync()}, for one worker id. */
+    public CompletableFuture<Outcome> restartWorkerAsync(int id) {
+        return outcomeOf("restart worker " + id, a -> a.restartWorker(id));
+    }
+
+    /** Done once the removed workers have exited and the added ones have reported started; or refused/aborted. */
+    public CompletableFuture<Outcome> scaleAsync(int workers) {
+        return outcomeOf("scale to " + workers, a -> a.scaleTo(workers));
+    }
+
+    private CompletableFuture<Outcome> outcomeOf(String what,
+                                                 java.util.function.Function<Arbiter, CompletableFuture<Outcome>> op) {
+        try {
+            return onLoop(what, op);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(Outcome.refused(e.getMessage()));
+        }
     }
 
     /** Log rotation: running workers reopen their stdout/stderr files; returns how many were asked. */
@@ -159,30 +181,63 @@ public final class Pool {
         return state;
     }
 
+    /**
+     * Runs {@code action} on the loop thread and returns its result. Never waits forever: a call the loop did
+     * not take before it ended fails with the pool's state (see {@link #closeCalls()}), and whatever the call
+     * throws, an {@code Error} too, is thrown here.
+     */
     private <T> T onLoop(String what, java.util.function.Function<Arbiter, T> action) {
         if (state == PoolState.NEW || state == PoolState.STOPPED || arbiter == null) {
-            throw new IllegalStateException("cannot " + what + ": the pool is " + state
-                    + (state == PoolState.NEW ? " (Supervisor.main() has not started it yet)" : ""));
+            throw notRunning(what);
         }
         Supplier<T> call = () -> action.apply(arbiter);
         if (Thread.currentThread() == loopThread) {
             return call.get();
         }
         CompletableFuture<T> result = new CompletableFuture<>();
-        events.add(new PoolEvent.Call(() -> {
+        PoolEvent.Call event = new PoolEvent.Call(() -> {
             try {
                 result.complete(call.get());
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 result.completeExceptionally(e);
             }
-        }));
+        }, () -> result.completeExceptionally(notRunning(what)));
+        events.add(event);
+        // The loop may have ended between the state check and the add: then nobody will take the call.
+        if (callsClosed && events.remove(event)) {
+            event.refuse().run();
+        }
         try {
             return result.join();
         } catch (CompletionException e) {
             if (e.getCause() instanceof RuntimeException r) {
                 throw r;
             }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
             throw e;
+        }
+    }
+
+    private IllegalStateException notRunning(String what) {
+        PoolState now = state == PoolState.STOPPING && callsClosed ? PoolState.STOPPED : state;
+        return new IllegalStateException("cannot " + what + ": the pool is " + now
+                + (now == PoolState.NEW ? " (Supervisor.main() has not started it yet)" : ""));
+    }
+
+    /**
+     * The loop has ended: calls still queued fail, and so does every call enqueued from now on (each caller
+     * checks {@link #callsClosed} after its add, so a call is either drained here or refused by its caller).
+     */
+    private void closeCalls() {
+        callsClosed = true;
+        List<PoolEvent> left = new java.util.ArrayList<>();
+        events.drainTo(left);
+        for (PoolEvent event : left) {
+            if (event instanceof PoolEvent.Call call) {
+                call.refuse().run();
+            }
         }
     }
 
@@ -254,7 +309,7 @@ public final class Pool {
             synchronized (initialIds) {
                 ids = List.copyOf(initialIds);
             }
-            LOG.info("pool starting {} workers {} (pid {})", ids.size(), ids, ProcessHandle.current().pid());
+            LOG.info("pool starting {} {} (pid {})", Arbiter.workers(ids.size()), ids, ProcessHandle.current().pid());
             arbiter.start(ids);
             state = arbiter.state();
             publish(true); // the loop starts: liveness counts from here
@@ -268,6 +323,8 @@ public final class Pool {
             }
         } finally {
             shutdownTimer();
+            closeCalls();
+            arbiter.abandonPending("the pool stopped");
             if (arbiter.state() == PoolState.STOPPED) {
                 // Every worker has exited, but its last log records may still be in its channel.
                 startup.controlServer().awaitReaders(DRAIN_TIMEOUT);

@@ -49,7 +49,10 @@ sealed interface PoolEvent {
     record StopDeadline() implements PoolEvent {
     }
 
-    /** Work to run on the loop thread for an API call from another thread. */
-    record Call(Runnable action) implements PoolEvent {
+    /**
+     * Work to run on the loop thread for an API call from another thread; {@code refuse} tells its caller the
+     * loop ended before it could run, so that no caller waits forever.
+     */
+    record Call(Runnable action, Runnable refuse) implements PoolEvent {
     }
 }

@@ -1,11 +1,13 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.core.Outcome;
 import io.workerpool.internal.metrics.ExitCause;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +35,8 @@ final class RollingReload {
     private long startedNanos;
     private int replaced;
     private String lastResult = "no reload yet";
+    /** Completes with this run's outcome: what reloadAsync()/restartWorkerAsync() return. */
+    private CompletableFuture<Outcome> outcome = CompletableFuture.completedFuture(Outcome.done("no reload yet"));
 
     RollingReload(Arbiter arbiter, PoolObserver observer, int batch) {
         this.arbiter = arbiter;
@@ -40,7 +44,8 @@ final class RollingReload {
         this.batch = batch;
     }
 
-    void start(ExitCause kind, String cause, List<Integer> ids) {
+    /** Starts a run; its future completes when the run completes, fails or is aborted. */
+    CompletableFuture<Outcome> start(ExitCause kind, String cause, List<Integer> ids) {
         if (running) {
             // Refused, not queued: the caller (signal, control socket, API) says so to whoever asked.
             throw new IllegalStateException("a reload (" + this.cause + ") is already running with "
@@ -48,6 +53,8 @@ final class RollingReload {
                     + " is done");
         }
         running = true;
+        outcome = new CompletableFuture<>();
+        CompletableFuture<Outcome> result = outcome;
         this.kind = kind;
         this.cause = cause;
         startedNanos = System.nanoTime();
@@ -60,6 +67,7 @@ final class RollingReload {
         LOG.info("reload ({}): replacing {} worker(s) {} at a time, each new one ready before the old one stops",
                 cause, ids.size(), batch);
         next();
+        return result;
     }
 
     private void next() {
@@ -84,6 +92,7 @@ final class RollingReload {
         running = false;
         observer.reloadFinished(lastResult);
         observer.replacementEnded(kind.label(), "completed");
+        outcome.complete(Outcome.done(lastResult));
     }
 
     /** The successor reported ready: now, and only now, the old JVM is asked to stop. */
@@ -124,6 +133,7 @@ final class RollingReload {
             LOG.warn("reload {}", lastResult);
             observer.reloadFinished(lastResult);
             observer.replacementEnded(kind.label(), "aborted");
+            outcome.complete(Outcome.aborted(lastResult));
         }
     }
 
@@ -136,6 +146,7 @@ final class RollingReload {
         LOG.error("reload {}", lastResult);
         observer.reloadFinished(lastResult);
         observer.replacementEnded(kind.label(), "failed");
+        outcome.complete(Outcome.aborted(lastResult));
     }
 
     boolean isRunning() {

@@ -16,7 +16,23 @@ final class Signals {
     private Signals() {
     }
 
-    /** Best effort: a process that is already gone needs no signal. */
+    /**
+     * Signals a JVM this master started, through its {@link Process}: once the JDK has reaped it (its exit
+     * observed), its pid may belong to another process, so nothing is sent. SIGTERM goes through
+     * {@link Process#destroy()}, which makes the same check under the JDK's own lock.
+     */
+    static void send(Process process, int signal) {
+        if (!process.isAlive()) {
+            return;
+        }
+        if (signal == SIGTERM) {
+            process.destroy();
+            return;
+        }
+        send(process.pid(), signal);
+    }
+
+    /** Best effort: a process that is already gone needs no signal. Only for pids this JVM did not start. */
     static void send(long pid, int signal) {
         if (pid <= 0) {
             return;

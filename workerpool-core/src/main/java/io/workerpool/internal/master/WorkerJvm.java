@@ -13,6 +13,8 @@ final class WorkerJvm {
     final long generation;
     final Process process;
     final long spawnedNanos = System.nanoTime();
+    /** When it was given its worker id: its spawn, or a spare's promotion. "started in" counts from here. */
+    long assignedNanos = spawnedNanos;
     /** Recycling jitter: this JVM's share (0..10%) added to maxWorkerAge, so workers don't all recycle together. */
     final double ageJitter = java.util.concurrent.ThreadLocalRandom.current().nextDouble(0, 0.1);
     SlotState state = SlotState.STARTING;
@@ -55,7 +57,7 @@ final class WorkerJvm {
         if (aotTraining) {
             return "AOT cache training JVM (pid " + process.pid() + ")";
         }
-        return (spare ? "hot spare " + -id + " [SPARE]" : "worker " + id + " [" + state + "]") + " (pid "
+        return (spare ? "hot spare " + id + " [SPARE]" : "worker " + id + " [" + state + "]") + " (pid "
                 + process.pid() + ")";
     }
 }

@@ -6,7 +6,8 @@ import io.workerpool.Worker;
  * Stop and interrupt requests, from the master's control channel or from signals, which may arrive before
  * the worker exists or before its main() runs. A stop turns {@link Worker#isRunning()} false; an interrupt
  * also interrupts the main thread, once, and only while main() runs (arriving earlier, it lands as main()
- * starts), so onShutdown callbacks never see a stray interrupt.
+ * starts), so onShutdown callbacks never see a stray interrupt. The interrupt reaches main() before
+ * {@code isRunning()} turns false.
  */
 final class StopRequests {
     private boolean stopRequested;
@@ -57,12 +58,16 @@ final class StopRequests {
         }
     }
 
+    /**
+     * Interrupt first, then the graceful stop: a main() that loops on {@link Worker#isRunning()} between short
+     * sleeps must see the interrupt, not only the flag turning false (it would end as if merely stopped).
+     */
     void requestInterrupt() {
-        requestStop();
         synchronized (this) {
             interruptRequested = true;
             deliverInterrupt();
         }
+        requestStop();
     }
 
     synchronized boolean interruptRequested() {

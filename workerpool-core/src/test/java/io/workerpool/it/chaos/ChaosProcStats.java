@@ -35,6 +35,25 @@ public record ChaosProcStats(int fds, int threads, long rssKb) {
         }
     }
 
+    /**
+     * Zombie children of {@code pid} that are still zombies {@code age} later: a leak, not a child that exited a
+     * moment ago and that its parent has not reaped yet (the JDK reaps on its own thread, after the exit). A pid
+     * stays taken while it is a zombie, so the same pid twice is the same process.
+     */
+    public static List<Long> lastingZombies(long pid, java.time.Duration age) throws InterruptedException {
+        List<Long> before = zombies(pid);
+        if (before.isEmpty()) {
+            return before;
+        }
+        Thread.sleep(age.toMillis());
+        List<Long> after = zombies(pid);
+        return before.stream().filter(after::contains).toList();
+    }
+
+    private static List<Long> zombies(long pid) {
+        return children(pid).stream().filter(Child::zombie).map(Child::pid).toList();
+    }
+
     /** Every process whose parent is {@code pid}, zombies included. */
     public static List<Child> children(long pid) {
         List<Child> children = new ArrayList<>();
