@@ -32,8 +32,9 @@ final class Arbiter {
     private static final Duration AOT_TRAINING_TIMEOUT = Duration.ofMinutes(5);
 
     private final PoolConfig config;
-    private final WorkerSpawner spawner;
-    private final ControlServer controlServer;
+    private final LoopPorts.Launcher launcher;
+    private final LoopPorts.Admissions admissions;
+    private final LoopPorts.Clock clock;
     private final Consumer<PoolEvent> events;
     private final Timer timer;
     private final Map<Integer, WorkerSlot> slots = new LinkedHashMap<>();
@@ -57,18 +58,24 @@ final class Arbiter {
         void schedule(Duration delay, PoolEvent event);
     }
 
-    Arbiter(PoolConfig config, WorkerSpawner spawner, ControlServer controlServer, Consumer<PoolEvent> events,
-            Timer timer, PoolObserver observer) {
+    Arbiter(PoolConfig config, LoopPorts.Launcher launcher, LoopPorts.Admissions admissions, LoopPorts.Clock clock,
+            Consumer<PoolEvent> events, Timer timer, PoolObserver observer) {
         this.observer = observer;
         this.config = config;
-        this.spawner = spawner;
-        this.controlServer = controlServer;
+        this.launcher = launcher;
+        this.admissions = admissions;
+        this.clock = clock;
         this.events = events;
         this.timer = timer;
         this.stopTimeout = config.stopTimeout();
         this.reload = new RollingReload(this, observer, config.reloadBatch());
         this.spares = new HotSpares(config.spares(), this::spawn);
-        this.aotCache = WorkerAotCache.of(config, spawner.command());
+        this.aotCache = WorkerAotCache.of(config, launcher.command());
+    }
+
+    /** The arbiter's clock: the loop's, or the simulation's. */
+    long now() {
+        return clock.nanoTime();
     }
 
     PoolState state() {
@@ -139,28 +146,29 @@ final class Arbiter {
     /** Starts a JVM for this id; null when the JVM could not even be started (a restart is scheduled). */
     WorkerJvm spawn(int id) {
         long generation = ++generations;
-        String secret = spawner.newSecret();
-        controlServer.admit(id, generation, secret);
+        String secret = launcher.newSecret();
+        admissions.admit(id, generation, secret);
         try {
             int aotEpoch = aotCache.epochForSpawn();
-            WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret, aotCache.workerOptions(), null));
+            WorkerJvm jvm = new WorkerJvm(id, generation, launcher.spawn(id, secret, aotCache.workerOptions(), null),
+                    clock.nanoTime());
             jvm.aotCacheEpoch = aotEpoch;
-            controlServer.spawned(secret, jvm.pid());
+            admissions.spawned(secret, jvm.pid());
             live.put(generation, jvm);
-            jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
-                    p.exitValue())));
+            jvm.process.exitStatus().thenAccept(status -> events.accept(new PoolEvent.WorkerExited(id, generation,
+                    status)));
             LOG.debug("{}: spawned", jvm);
             return jvm;
         } catch (IOException e) {
-            controlServer.revoke(id, generation);
+            admissions.revoke(id, generation);
             WorkerSlot slot = slots.get(id);
             if (slot == null) {
-                LOG.error("hot spare: cannot start a JVM ({}); command: {}", e.getMessage(), spawner.command());
+                LOG.error("hot spare: cannot start a JVM ({}); command: {}", e.getMessage(), launcher.command());
                 return null;
             }
             Duration delay = RestartPolicy.delay(++slot.quickExitsInARow, ExitCodes.BOOT_ERROR);
             LOG.error("worker {}: cannot start a JVM ({}); command: {}; retrying in {} ms", id, e.getMessage(),
-                    spawner.command(), delay.toMillis());
+                    launcher.command(), delay.toMillis());
             scheduleRestart(slot, delay);
             return null;
         }
@@ -173,22 +181,23 @@ final class Arbiter {
         }
         int id = WorkerAotCache.TRAINING_ID;
         long generation = ++generations;
-        String secret = spawner.newSecret();
-        controlServer.admit(id, generation, secret);
+        String secret = launcher.newSecret();
+        admissions.admit(id, generation, secret);
         try {
             List<String> options = aotCache.startTraining();
-            WorkerJvm jvm = new WorkerJvm(id, generation, spawner.spawn(id, secret, options, aotCache.trainingLog()));
-            controlServer.spawned(secret, jvm.pid());
+            WorkerJvm jvm = new WorkerJvm(id, generation, launcher.spawn(id, secret, options, aotCache.trainingLog()),
+                    clock.nanoTime());
+            admissions.spawned(secret, jvm.pid());
             jvm.spare = false;
             jvm.aotTraining = true;
             live.put(generation, jvm);
-            jvm.process.onExit().thenAccept(p -> events.accept(new PoolEvent.WorkerExited(id, generation,
-                    p.exitValue())));
+            jvm.process.exitStatus().thenAccept(status -> events.accept(new PoolEvent.WorkerExited(id, generation,
+                    status)));
             timer.schedule(AOT_TRAINING_TIMEOUT, new PoolEvent.KillDue(id, generation, "did not finish within "
                     + AOT_TRAINING_TIMEOUT.toMinutes() + " min", false));
             LOG.debug("{}: spawned with {}", jvm, options);
         } catch (IOException e) {
-            controlServer.revoke(id, generation);
+            admissions.revoke(id, generation);
             aotCache.trainingNotStarted(e.getMessage());
         }
     }
@@ -198,7 +207,7 @@ final class Arbiter {
         if (jvm == null) {
             return;
         }
-        boolean neverConnected = controlServer.revoke(jvm.id, jvm.generation);
+        boolean neverConnected = admissions.revoke(jvm.id, jvm.generation);
         String bootError = jvm.connection != null ? jvm.connection.bootError() : jvm.bootError;
         // Not closed here: the worker's last log records may still be in the channel, and closing would
         // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
@@ -216,15 +225,16 @@ final class Arbiter {
         if (slot == null || slot.jvm(jvm.generation) == null) {
             return;
         }
-        long uptimeNanos = System.nanoTime() - jvm.spawnedNanos;
+        long uptimeNanos = clock.nanoTime() - jvm.spawnedNanos;
         // What this duration measures is said where it is printed: the JVM's whole life, from its spawn.
         String uptime = formatMillis(uptimeNanos / 1_000_000) + " of JVM uptime";
         observer.workerExited(jvm.id, jvm.pid(), e.status(),
                 jvm.stopCause != null ? jvm.stopCause : ExitCause.ofStatus(e.status()));
         if (jvm == slot.successor) {
             slot.successor = null;
-            LOG.error("{} exited ({}) after {} before it was ready; {} keeps serving", jvm, how, uptime, slot);
-            reload.successorFailed(slot, jvm + " exited (" + how + ") before it was ready");
+            String when = jvm.state == SlotState.STARTING ? "before it was ready" : "before it took over";
+            LOG.error("{} exited ({}) after {} {}; {} keeps serving", jvm, how, uptime, when, slot);
+            reload.successorFailed(slot, jvm + " exited (" + how + ") " + when);
             return;
         }
         slot.active = null;
@@ -242,13 +252,21 @@ final class Arbiter {
             forget(slot, e.status());
             return;
         }
-        if (jvm.state == SlotState.STOPPING || state != PoolState.RUNNING) {
+        if (state != PoolState.RUNNING) {
             LOG.info("{} stopped ({}) after {}", jvm, how, uptime);
+            return;
+        }
+        if (jvm.state == SlotState.STOPPING) {
+            // Asked to stop for a replacement that died after it was ready (found by PoolSimulationTest): the id
+            // still needs a JVM, and this exit was no crash.
+            LOG.warn("{} stopped ({}) after {}, but the JVM that was to replace it is gone; starting another", jvm,
+                    how, uptime);
+            fillNow(slot);
             return;
         }
         // Counted from its "started" report, not its spawn: on a loaded machine a JVM may take more than a
         // second to boot, and a worker that dies right after starting must still count as a crash loop.
-        long runningNanos = jvm.startedNanos == 0 ? 0 : System.nanoTime() - jvm.startedNanos;
+        long runningNanos = jvm.startedNanos == 0 ? 0 : clock.nanoTime() - jvm.startedNanos;
         boolean quick = runningNanos < RestartPolicy.STABLE_UPTIME.toNanos();
         slot.quickExitsInARow = quick ? slot.quickExitsInARow + 1 : 0;
         // A JVM that ended by itself before it reached the master never ran the worker: a bad JVM option, a
@@ -274,14 +292,9 @@ final class Arbiter {
             cause += StderrTail.describe(config.stderr());
         }
         if (delay.isZero()) {
-            WorkerJvm spare = spares.takeReady();
-            if (spare != null) {
-                LOG.warn("{} exited ({}) after {}{}; {} takes over", jvm, how, uptime, cause, spare);
-                promote(spare, slot);
-            } else {
-                LOG.warn("{} exited ({}) after {}{}; restarting", jvm, how, uptime, cause);
-                slot.active = spawn(slot.id);
-            }
+            LOG.warn("{} exited ({}) after {}{}; {}", jvm, how, uptime, cause,
+                    spares.hasReady() ? "a hot spare takes over" : "restarting");
+            fillNow(slot);
         } else {
             LOG.warn("{} exited ({}) after {}{}; {} in a row within {} ms of reporting started: restarting in {} ms",
                     jvm, how, uptime, cause, slot.quickExitsInARow == 1 ? "1 exit" : slot.quickExitsInARow + " exits",
@@ -306,6 +319,16 @@ final class Arbiter {
         }
     }
 
+    /** The stop budget of each worker: the configured one, or the one of the stop under way. */
+    Duration stopTimeout() {
+        return stopTimeout;
+    }
+
+    /** How many JVMs this pool started have not been seen to exit yet. */
+    int liveCount() {
+        return live.size();
+    }
+
     /** Why the pool stopped by itself, or null when it was asked to. */
     String haltReason() {
         return haltReason;
@@ -316,7 +339,7 @@ final class Arbiter {
         spare.id = slot.id;
         spare.spare = false;
         spare.state = SlotState.STARTING;
-        spare.assignedNanos = System.nanoTime();
+        spare.assignedNanos = clock.nanoTime();
         spare.connection.promoteTo(slot.id);
         slot.active = spare;
         send(spare, new Message.Assign(slot.id));
@@ -347,9 +370,14 @@ final class Arbiter {
                 || state != PoolState.RUNNING) {
             return;
         }
+        fillNow(slot);
+    }
+
+    /** The slot's JVM, now: a ready hot spare takes the id, or a JVM is started for it. */
+    private void fillNow(WorkerSlot slot) {
         WorkerJvm spare = spares.takeReady();
         if (spare != null) {
-            LOG.info("worker {}: {} takes over after the backoff", slot.id, spare);
+            LOG.info("worker {}: {} takes over", slot.id, spare);
             promote(spare, slot);
         } else {
             slot.active = spawn(slot.id);
@@ -381,7 +409,7 @@ final class Arbiter {
         }
         switch (e.message()) {
             case Message.Started ignored -> {
-                jvm.startedNanos = System.nanoTime();
+                jvm.startedNanos = clock.nanoTime();
                 if (jvm.state == SlotState.STARTING) {
                     jvm.state = SlotState.RUNNING;
                 }
@@ -442,7 +470,7 @@ final class Arbiter {
     // ---- kills ----
 
     private void killSilentWorkers() {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         long timeoutNanos = config.workerTimeout().toNanos();
         for (WorkerJvm jvm : List.copyOf(live.values())) {
             if (jvm.killPending || jvm.state == SlotState.STOPPING || jvm.aotTraining) {
@@ -456,7 +484,7 @@ final class Arbiter {
                 jvm.killPending = true;
                 jvm.stopCause = ExitCause.STALE;
                 observer.workerKilledAsStale(jvm.id, jvm.pid());
-                Signals.send(jvm.process, Signals.SIGQUIT);
+                jvm.process.signal(Signals.SIGQUIT);
                 timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
             }
         }
@@ -471,7 +499,7 @@ final class Arbiter {
                 || config.maxWorkerAge() == null && config.maxWorkerRssBytes() == 0) {
             return;
         }
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         for (WorkerSlot slot : slots.values()) {
             WorkerJvm jvm = slot.active;
             if (jvm == null || jvm.state != SlotState.RUNNING || slot.successor != null || slot.removal != null) {
@@ -488,7 +516,7 @@ final class Arbiter {
                 }
             }
             if (cause == null && config.maxWorkerRssBytes() > 0) {
-                long rss = ProcStatus.rssBytes(jvm.pid());
+                long rss = jvm.process.rssBytes();
                 if (rss > config.maxWorkerRssBytes()) {
                     kind = "rss";
                     cause = "RSS " + rss / (1024 * 1024) + " MB passed maxWorkerRss "
@@ -521,11 +549,8 @@ final class Arbiter {
 
     private void kill(WorkerJvm jvm) {
         jvm.killPending = true;
-        if (jvm.aotTraining) {
-            // The JVM the JDK forked to assemble the cache would outlive it, still writing.
-            jvm.process.descendants().forEach(ProcessHandle::destroyForcibly);
-        }
-        jvm.process.destroyForcibly();
+        // The training JVM's descendant, forked by the JDK to assemble the cache, would outlive it, still writing.
+        jvm.process.kill(jvm.aotTraining);
     }
 
     // ---- stopping ----
@@ -592,7 +617,7 @@ final class Arbiter {
             send(jvm, interrupt ? new Message.Interrupt() : new Message.Stop());
         } else {
             // Not connected yet, so its handlers may not be in place: SIGTERM (or SIGINT) does the same.
-            Signals.send(jvm.process, interrupt ? Signals.SIGINT : Signals.SIGTERM);
+            jvm.process.signal(interrupt ? Signals.SIGINT : Signals.SIGTERM);
         }
     }
 
@@ -604,7 +629,7 @@ final class Arbiter {
             LOG.debug("{}: channel closed before {} could be sent", jvm, message);
         } catch (IOException ex) {
             LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
-            Signals.send(jvm.process, Signals.SIGTERM);
+            jvm.process.signal(Signals.SIGTERM);
         }
     }
 
@@ -828,18 +853,18 @@ final class Arbiter {
     }
 
     List<WorkerStatus> status() {
-        long now = System.nanoTime();
+        long now = clock.nanoTime();
         List<WorkerStatus> result = new ArrayList<>();
         for (WorkerSlot slot : slots.values()) {
             WorkerJvm jvm = slot.active;
             result.add(new WorkerStatus(slot.id, jvm == null ? -1 : jvm.pid(), slot.state().name(),
                     jvm == null ? Duration.ZERO : Duration.ofNanos(now - jvm.spawnedNanos), slot.restarts,
                     slot.lastExit, jvm == null ? Duration.ZERO : Duration.ofNanos(jvm.silenceNanos(now)),
-                    jvm == null ? -1 : ProcStatus.rssBytes(jvm.pid())));
+                    jvm == null ? -1 : jvm.process.rssBytes()));
         }
         for (WorkerJvm spare : spares.all()) {
             result.add(new WorkerStatus(spare.id, spare.pid(), "SPARE", Duration.ofNanos(now - spare.spawnedNanos), 0,
-                    "", Duration.ofNanos(spare.silenceNanos(now)), ProcStatus.rssBytes(spare.pid())));
+                    "", Duration.ofNanos(spare.silenceNanos(now)), spare.process.rssBytes()));
         }
         return result;
     }

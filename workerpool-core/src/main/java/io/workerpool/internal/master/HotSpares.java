@@ -39,11 +39,19 @@ final class HotSpares {
         }
     }
 
+    boolean hasReady() {
+        return spares.values().stream().anyMatch(HotSpares::ready);
+    }
+
+    private static boolean ready(WorkerJvm jvm) {
+        return jvm.connection != null && !jvm.killPending && jvm.state != SlotState.STOPPING;
+    }
+
     /** A connected spare, taken out of the pool of spares; null when none is ready. */
     WorkerJvm takeReady() {
         for (Iterator<WorkerJvm> it = spares.values().iterator(); it.hasNext(); ) {
             WorkerJvm jvm = it.next();
-            if (jvm.connection != null && !jvm.killPending && jvm.state != SlotState.STOPPING) {
+            if (ready(jvm)) {
                 it.remove();
                 return jvm;
             }

@@ -287,8 +287,8 @@ public final class Pool {
                     startup.closeListenSocket();
                 }
             });
-            arbiter = new Arbiter(config, spawner, startup.controlServer(), events::add, this::schedule,
-                    Observers.of(observers));
+            arbiter = new Arbiter(config, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
+                    startup.controlServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers));
             if (config.controlSocket() != null) {
                 startup.openControlSocket(this);
             }

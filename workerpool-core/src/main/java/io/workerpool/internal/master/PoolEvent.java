@@ -12,7 +12,10 @@ sealed interface PoolEvent {
     record WorkerExited(int workerId, long generation, int status) implements PoolEvent {
     }
 
-    record WorkerConnected(int workerId, long generation, ControlConnection connection) implements PoolEvent {
+    record WorkerConnected(int workerId, long generation, LoopPorts.WorkerChannel connection) implements PoolEvent {
+        WorkerConnected(int workerId, long generation, ControlConnection connection) {
+            this(workerId, generation, LoopPorts.WorkerChannel.of(connection));
+        }
     }
 
     record WorkerSaid(int workerId, long generation, Message message) implements PoolEvent {

@@ -11,15 +11,15 @@ final class WorkerJvm {
     /** A hot spare: started and warmed, waiting to be given an id; it has not run the factory yet. */
     boolean spare;
     final long generation;
-    final Process process;
-    final long spawnedNanos = System.nanoTime();
+    final LoopPorts.WorkerProcess process;
+    final long spawnedNanos;
     /** When it was given its worker id: its spawn, or a spare's promotion. "started in" counts from here. */
-    long assignedNanos = spawnedNanos;
+    long assignedNanos;
     /** Recycling jitter: this JVM's share (0..10%) added to maxWorkerAge, so workers don't all recycle together. */
     final double ageJitter = java.util.concurrent.ThreadLocalRandom.current().nextDouble(0, 0.1);
     SlotState state = SlotState.STARTING;
     long startedNanos;
-    ControlConnection connection;
+    LoopPorts.WorkerChannel connection;
     /** Why the master asked it to stop or killed it; null while it has not (its exit status tells then). */
     io.workerpool.internal.metrics.ExitCause stopCause;
     /** The error it logged before it started, kept when its channel closes: why it failed to boot. */
@@ -31,7 +31,9 @@ final class WorkerJvm {
     /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
     boolean killPending;
 
-    WorkerJvm(int id, long generation, Process process) {
+    WorkerJvm(int id, long generation, LoopPorts.WorkerProcess process, long spawnedNanos) {
+        this.spawnedNanos = spawnedNanos;
+        this.assignedNanos = spawnedNanos;
         this.id = id;
         this.spare = id < 0;
         this.generation = generation;

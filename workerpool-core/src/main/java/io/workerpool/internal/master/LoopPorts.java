@@ -1,0 +1,182 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.wire.Message;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the {@link Arbiter} needs from the world, as small interfaces: the clock, launching a JVM, the JVM's
+ * process, its channel, and the admissions of the worker channel's server. {@link Pool} wires the real ones;
+ * the deterministic simulation (tests, {@code PoolSimulationTest}) wires simulated JVMs and a simulated clock,
+ * so every decision can be tried under orderings that a real machine rarely produces.
+ */
+final class LoopPorts {
+    private LoopPorts() {
+    }
+
+    /** Monotonic time in nanoseconds; the arbiter reads no other clock. */
+    interface Clock {
+        long nanoTime();
+    }
+
+    /** A worker JVM the pool started. Signals go through it, never through a raw pid the JDK may have reaped. */
+    interface WorkerProcess {
+        long pid();
+
+        /** Completes with the exit status once the process has ended and been reaped. */
+        CompletableFuture<Integer> exitStatus();
+
+        /** SIGTERM, SIGINT, SIGQUIT ({@link Signals}); nothing once the process has been reaped. */
+        void signal(int signal);
+
+        /** SIGKILL; with {@code descendants} its child processes too (the AOT training JVM's assembler). */
+        void kill(boolean descendants);
+
+        /** Resident memory in bytes, or -1 when unknown. */
+        long rssBytes();
+
+        static WorkerProcess of(Process process) {
+            return new WorkerProcess() {
+                @Override
+                public long pid() {
+                    return process.pid();
+                }
+
+                @Override
+                public CompletableFuture<Integer> exitStatus() {
+                    return process.onExit().thenApply(Process::exitValue);
+                }
+
+                @Override
+                public void signal(int signal) {
+                    Signals.send(process, signal);
+                }
+
+                @Override
+                public void kill(boolean descendants) {
+                    if (descendants) {
+                        process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    }
+                    process.destroyForcibly();
+                }
+
+                @Override
+                public long rssBytes() {
+                    return ProcStatus.rssBytes(process.pid());
+                }
+            };
+        }
+    }
+
+    /** Starts worker JVMs. */
+    interface Launcher {
+        String newSecret();
+
+        WorkerProcess spawn(int workerId, String secret, List<String> extraOptions, Path trainingLog)
+                throws IOException;
+
+        /** The worker command, for log lines and the AOT cache's checks; may be null where neither applies. */
+        WorkerCommand command();
+
+        static Launcher of(WorkerSpawner spawner) {
+            return new Launcher() {
+                @Override
+                public String newSecret() {
+                    return spawner.newSecret();
+                }
+
+                @Override
+                public WorkerProcess spawn(int workerId, String secret, List<String> extraOptions, Path trainingLog)
+                        throws IOException {
+                    return WorkerProcess.of(spawner.spawn(workerId, secret, extraOptions, trainingLog));
+                }
+
+                @Override
+                public WorkerCommand command() {
+                    return spawner.command();
+                }
+            };
+        }
+    }
+
+    /** Which JVM may connect on the worker channel, and with which secret ({@link ControlServer}). */
+    interface Admissions {
+        void admit(int workerId, long generation, String secret);
+
+        void spawned(String secret, long pid);
+
+        /** Forgets the JVM; true when it never connected. */
+        boolean revoke(int workerId, long generation);
+
+        static Admissions of(ControlServer server) {
+            return new Admissions() {
+                @Override
+                public void admit(int workerId, long generation, String secret) {
+                    server.admit(workerId, generation, secret);
+                }
+
+                @Override
+                public void spawned(String secret, long pid) {
+                    server.spawned(secret, pid);
+                }
+
+                @Override
+                public boolean revoke(int workerId, long generation) {
+                    return server.revoke(workerId, generation);
+                }
+            };
+        }
+    }
+
+    /** The master's end of one connected worker's channel. */
+    interface WorkerChannel {
+        void send(Message message) throws IOException;
+
+        /** The last error the worker logged before it started, or null. */
+        String bootError();
+
+        /** A promoted spare's records are replayed under its new id from now on. */
+        void promoteTo(int workerId);
+
+        /** When the worker last showed life on the channel, on the arbiter's clock. */
+        long lastSeenNanos();
+
+        void close();
+
+        static WorkerChannel of(ControlConnection connection) {
+            return new WorkerChannel() {
+                @Override
+                public void send(Message message) throws IOException {
+                    connection.send(message);
+                }
+
+                @Override
+                public String bootError() {
+                    return connection.bootError();
+                }
+
+                @Override
+                public void promoteTo(int workerId) {
+                    connection.promoteTo(workerId);
+                }
+
+                @Override
+                public long lastSeenNanos() {
+                    return connection.lastSeenNanos();
+                }
+
+                @Override
+                public void close() {
+                    connection.close();
+                }
+
+                @Override
+                public String toString() {
+                    return connection.toString();
+                }
+            };
+        }
+    }
+}

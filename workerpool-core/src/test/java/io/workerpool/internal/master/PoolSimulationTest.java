@@ -1,0 +1,316 @@
+package io.workerpool.internal.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import ch.qos.logback.classic.Level;
+import io.workerpool.WorkerStatus;
+import io.workerpool.internal.master.SimWorld.SimJvm;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Deterministic simulation of the master's decisions (issue 11): the real {@link Arbiter} driven by
+ * {@link SimWorld}'s simulated JVMs and clock, from a seed. Random interleavings of spawns that succeed, fail or
+ * hang before their hello, exits at any moment, lost heartbeats, duplicate messages, every API and control request
+ * and signal (also twice and during a stop); after every step the invariants below are checked. Then the world
+ * calms down and the pool must converge to its configuration, then stop by its deadline with every future done.
+ *
+ * <p>{@code -Dsim.seed=S} replays one run exactly (with {@code -Dsim.steps=N} for its chaos steps), printing its
+ * trace; {@code -Dsim.totalSteps=N} sets the budget of a CI run (default 100,000 steps, fresh seeds each run).
+ */
+class PoolSimulationTest {
+    private static final int CHAOS_STEPS = 1500;
+    private static final long MS = SimWorld.MS;
+
+    @Test
+    void theArbitersInvariantsHoldUnderRandomInterleavings() {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
+                "io.workerpool.Supervisor");
+        Level level = log.getLevel();
+        log.setLevel(Level.OFF);
+        try {
+            String replay = System.getProperty("sim.seed");
+            if (replay != null) {
+                long seed = Long.parseLong(replay);
+                int steps = Integer.getInteger("sim.steps", CHAOS_STEPS);
+                Run run = new Run(seed, steps, Integer.MAX_VALUE, true);
+                run.trace().forEach(System.out::println);
+                assertThat(run.violations()).as("seed %d", seed).isEmpty();
+                return;
+            }
+            long total = Long.getLong("sim.totalSteps", 100_000);
+            long master = Long.getLong("sim.master", System.nanoTime());
+            SplittableRandom seeds = new SplittableRandom(master);
+            long done = 0;
+            int runs = 0;
+            long began = System.nanoTime();
+            while (done < total) {
+                long seed = seeds.nextLong();
+                Run run = new Run(seed, CHAOS_STEPS, Integer.MAX_VALUE, false);
+                done += run.steps;
+                runs++;
+                if (!run.violations().isEmpty()) {
+                    throw new AssertionError(shrink(seed, run));
+                }
+            }
+            System.out.printf("pool simulation: %d steps in %d runs (master seed %d) in %d ms%n", done, runs, master,
+                    (System.nanoTime() - began) / 1_000_000);
+        } finally {
+            log.setLevel(level);
+        }
+    }
+
+    /**
+     * The shortest failing run found: the fewest chaos steps, then the fewest injected faults and requests (the
+     * same seed, the injections beyond the budget left out), replayed with its trace.
+     */
+    private static String shrink(long seed, Run failed) {
+        int steps = failed.failedAtChaosStep >= 0 ? failed.failedAtChaosStep + 1 : CHAOS_STEPS;
+        int budget = failed.injections;
+        for (int b = 0; b < budget; b++) {
+            if (!new Run(seed, steps, b, false).violations().isEmpty()) {
+                budget = b;
+                break;
+            }
+        }
+        Run shortest = new Run(seed, steps, budget, true);
+        Run shown = shortest.violations().isEmpty() ? new Run(seed, CHAOS_STEPS, Integer.MAX_VALUE, true) : shortest;
+        List<String> trace = shown.trace();
+        return "pool simulation failed, seed " + seed + " (replay: -Dsim.seed=" + seed + " -Dsim.steps=" + steps
+                + "); shortest run: " + steps + " chaos steps, " + budget + " injections\n"
+                + String.join("\n", shown.violations()) + "\ntrace:\n"
+                + String.join("\n", trace.subList(Math.max(0, trace.size() - 400), trace.size()));
+    }
+
+    /** One simulated run: chaos, calm, stop. */
+    private static final class Run {
+        final SimWorld world;
+        final int budget;
+        int steps;
+        int injections;
+        int failedAtChaosStep = -1;
+
+        Run(long seed, int chaosSteps, int budget, boolean tracing) {
+            this.world = new SimWorld(seed, tracing);
+            this.budget = budget;
+            world.arbiter.start(world.config.workerIds());
+            for (int i = 0; i < chaosSteps && !ended(); i++) {
+                step(true);
+                if (!world.violations.isEmpty()) {
+                    failedAtChaosStep = i;
+                    return;
+                }
+            }
+            if (!ended()) {
+                calmDown();
+            }
+            if (world.violations.isEmpty() && !ended()) {
+                stop();
+            }
+            if (world.violations.isEmpty()) {
+                finish();
+            }
+        }
+
+        List<String> violations() {
+            return world.violations;
+        }
+
+        List<String> trace() {
+            return world.trace == null ? List.of() : world.trace;
+        }
+
+        private boolean ended() {
+            return world.arbiter.state() == PoolState.STOPPED;
+        }
+
+        private void step(boolean chaos) {
+            steps++;
+            SplittableRandom r = world.random;
+            int dice = r.nextInt(100);
+            if (chaos && dice < 8) {
+                if (injections++ < budget) {
+                    inject(r);
+                }
+            } else if (world.hasEvents() && dice < 85) {
+                deliver(world.takeEvent());
+            } else {
+                world.advance(world.hasEvents() ? r.nextLong(1, 10) * MS : r.nextLong(1, 400) * MS);
+            }
+            check();
+        }
+
+        private void deliver(PoolEvent event) {
+            world.log("loop: " + event);
+            PoolState before = world.arbiter.state();
+            world.arbiter.handle(event);
+            if (before != PoolState.STOPPING && world.arbiter.state() == PoolState.STOPPING) {
+                world.stopBeganAt = world.now;
+                world.interruptStop = event instanceof PoolEvent.StopRequested s && s.interrupt();
+                if (world.interruptStop) {
+                    // every worker not asked to stop before must be interrupted: its main() sees the interrupt
+                    world.jvms.stream().filter(j -> j.alive && j.firstStopRequest == null)
+                            .forEach(j -> j.interruptDue = true);
+                }
+            }
+        }
+
+        /** A fault, a request or a signal, as from another thread: onto the loop's queue, or into a JVM. */
+        private void inject(SplittableRandom r) {
+            List<SimJvm> alive = world.alive();
+            SimJvm victim = alive.isEmpty() ? null : alive.get(r.nextInt(alive.size()));
+            int id = r.nextInt(5);
+            Arbiter a = world.arbiter;
+            int what = r.nextInt(16);
+            if ((what == 9 || what == 10) && r.nextInt(12) != 0) {
+                what = 15; // stops are rarer than the rest, so that runs are long enough for reloads and backoffs
+            }
+            switch (what) {
+                case 0 -> { if (victim != null) victim.exit(r.nextBoolean() ? 1 : 128 + 9); }
+                case 1 -> { if (victim != null) { victim.frozen = true; victim.frozenAt = world.now; } }
+                case 2 -> { if (victim != null && victim.connected && victim.started) { // a duplicate message
+                    world.enqueue(victim.source(), new PoolEvent.WorkerSaid(victim.id, victim.generation,
+                            new io.workerpool.internal.wire.Message.Started())); } }
+                case 3 -> { if (victim != null && victim.connected) world.enqueue(victim.source(),
+                        new PoolEvent.WorkerMisbehaved(victim.id, victim.generation, "misbehaved on purpose")); }
+                case 4 -> call("scale", () -> a.scaleTo(1 + r.nextInt(4)));
+                case 5 -> call("add " + id, () -> { a.addWorker(id); return null; });
+                case 6 -> call("remove " + id, () -> a.removeWorker(id));
+                case 7 -> call("restart " + id, () -> a.restartWorker(id));
+                case 8 -> call("reload", () -> a.reload("reload requested"));
+                case 9 -> world.enqueue("signal", new PoolEvent.StopRequested(r.nextBoolean(), "SIGTERM/SIGINT"));
+                case 10 -> {
+                    Duration timeout = Duration.ofMillis(100 + r.nextInt(3000));
+                    call("stop --timeout", () -> { a.requestPoolStop(false, "stop --timeout", timeout); return null; });
+                }
+                case 11 -> world.enqueue("signal", new PoolEvent.OperationSignal(
+                        List.of("HUP", "TTIN", "TTOU", "USR1").get(r.nextInt(4))));
+                case 12 -> { if (victim != null && victim.connected) { // lost channel, the process lingers
+                    victim.connected = false;
+                    world.enqueue(victim.source(), new PoolEvent.WorkerDisconnected(victim.id, victim.generation,
+                            r.nextBoolean() ? null : "bad frame on purpose"));
+                    if (r.nextBoolean()) { // the worker notices, as MasterLink does, and exits
+                        world.at(r.nextLong(1, 500) * MS, () -> victim.exit(
+                                io.workerpool.internal.wire.ExitCodes.MASTER_GONE));
+                    } } }
+                case 13 -> world.jvms.stream().filter(j -> !j.alive).findAny().ifPresent(j -> // a late duplicate exit
+                        world.enqueue("exit", new PoolEvent.WorkerExited(j.id, j.generation, 0)));
+                default -> world.advance(r.nextLong(1, 3000) * MS);
+            }
+        }
+
+        private void call(String what, Supplier<?> action) {
+            world.enqueue("api", new PoolEvent.Call(() -> {
+                try {
+                    Object result = action.get();
+                    world.log("api " + what + " -> " + result);
+                    if (result instanceof CompletableFuture<?> future) {
+                        world.futures.add(future);
+                    }
+                } catch (IllegalStateException | IllegalArgumentException e) {
+                    world.log("api " + what + " refused: " + e.getMessage());
+                }
+            }, () -> { }));
+        }
+
+        /** After every step. */
+        private void check() {
+            Arbiter a = world.arbiter;
+            PoolState state = a.state();
+            Map<Integer, List<SimJvm>> serving = world.alive().stream().filter(j -> j.id >= 0)
+                    .collect(Collectors.groupingBy(j -> j.id));
+            for (var entry : serving.entrySet()) {
+                List<SimJvm> notAskedToStop = entry.getValue().stream().filter(j -> j.firstStopRequest == null)
+                        .toList();
+                if (notAskedToStop.size() > 2) {
+                    world.violation(notAskedToStop.size() + " JVMs serve worker " + entry.getKey() + ": "
+                            + notAskedToStop);
+                }
+            }
+            for (SimJvm jvm : world.jvms) {
+                if (jvm.alive && !a.isWorkerPid(jvm.pid)) {
+                    world.violation(jvm + " is alive but the pool has forgotten it");
+                }
+            }
+            for (Integer id : a.workerIds()) {
+                WorkerSlot slot = a.slot(id);
+                if (slot.bootErrorsInARow > RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW
+                        || slot.bootErrorsInARow == RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW && !slot.failed) {
+                    world.violation("worker " + id + " had " + slot.bootErrorsInARow + " boot errors in a row"
+                            + (slot.failed ? "" : " and was not given up on"));
+                }
+            }
+            if (world.stopBeganAt >= 0 && state != PoolState.STOPPED
+                    && world.now > world.stopBeganAt + a.stopTimeout().toNanos() + 1_000 * MS) {
+                world.violation("still " + state + " " + (world.now - world.stopBeganAt) / MS
+                        + " ms after the stop began (stopTimeout " + a.stopTimeout().toMillis() + " ms)");
+            }
+        }
+
+        /** A replacement is ready-gated: checked when a JVM is asked to stop (see {@link SimWorld}). */
+        private void calmDown() {
+            world.calm = true;
+            world.bootFailureRate = 0;
+            long until = world.now + 120_000 * MS;
+            while (world.now < until && !ended() && world.violations.isEmpty()) {
+                step(false);
+            }
+            if (ended() || !world.violations.isEmpty()) {
+                return;
+            }
+            // converged: every id running (or given up), the spares wanted, no JVM more
+            List<WorkerStatus> status = world.arbiter.status();
+            long spares = status.stream().filter(s -> s.state().equals("SPARE")).count();
+            long running = status.stream().filter(s -> s.state().equals("RUNNING")).count();
+            long failed = status.stream().filter(s -> s.state().equals("FAILED")).count();
+            if (running + failed + spares != status.size() || spares != world.config.spares()
+                    || world.alive().size() != running + spares) {
+                world.violation("not converged after the calm: " + status.stream().map(s -> s.id() + " " + s.state())
+                        .toList() + ", " + world.alive().size() + " JVMs alive, " + world.config.spares()
+                        + " spare(s) wanted");
+            }
+        }
+
+        private void stop() {
+            world.enqueue("signal", new PoolEvent.StopRequested(world.random.nextBoolean(), "final stop"));
+            while (!ended() && world.violations.isEmpty()) {
+                step(false);
+            }
+        }
+
+        /** The loop has ended: what Pool does then, and what must hold. */
+        private void finish() {
+            if (!ended()) {
+                return;
+            }
+            world.arbiter.abandonPending("the pool stopped");
+            if (!world.alive().isEmpty()) {
+                world.violation("the pool stopped with JVMs alive: " + world.alive());
+            }
+            for (CompletableFuture<?> future : world.futures) {
+                if (!future.isDone()) {
+                    world.violation("a future never completed: " + future);
+                }
+            }
+            if (world.interruptStop) {
+                List<String> notInterrupted = new ArrayList<>();
+                for (SimJvm jvm : world.jvms) {
+                    if (jvm.started && jvm.stopRequested && jvm.interruptDue && !jvm.interrupted) {
+                        notInterrupted.add(jvm + " (first: " + jvm.firstStopRequest + ")");
+                    }
+                }
+                if (!notInterrupted.isEmpty()) {
+                    world.violation("an interrupt stop did not interrupt " + notInterrupted);
+                }
+            }
+        }
+    }
+}
