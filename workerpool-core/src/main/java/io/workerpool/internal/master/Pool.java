@@ -10,9 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -36,7 +34,7 @@ public final class Pool {
     private final PoolConfig config;
     private final List<Callback> startCallbacks = new CopyOnWriteArrayList<>();
     private final List<Callback> shutdownCallbacks = new CopyOnWriteArrayList<>();
-    private final LinkedBlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
+    private final LoopQueue events = new LoopQueue();
     /** Ids of a pool not started yet; the arbiter owns them after that. */
     private final Set<Integer> initialIds;
     private volatile PoolState state = PoolState.NEW;
@@ -48,8 +46,6 @@ public final class Pool {
     private MetricsServer metricsServer;
     private volatile String metricsAddress;
     private volatile OrphanReaper orphans;
-    /** Set once the loop has ended: no call on the loop can run any more. */
-    private volatile boolean callsClosed;
 
     public Pool(PoolConfig config) {
         this.config = config;
@@ -183,7 +179,7 @@ public final class Pool {
 
     /**
      * Runs {@code action} on the loop thread and returns its result. Never waits forever: a call the loop did
-     * not take before it ended fails with the pool's state (see {@link #closeCalls()}), and whatever the call
+     * not take before it ended fails with the pool's state (see {@link LoopQueue}), and whatever the call
      * throws, an {@code Error} too, is thrown here.
      */
     private <T> T onLoop(String what, java.util.function.Function<Arbiter, T> action) {
@@ -194,51 +190,13 @@ public final class Pool {
         if (Thread.currentThread() == loopThread) {
             return call.get();
         }
-        CompletableFuture<T> result = new CompletableFuture<>();
-        PoolEvent.Call event = new PoolEvent.Call(() -> {
-            try {
-                result.complete(call.get());
-            } catch (Throwable e) {
-                result.completeExceptionally(e);
-            }
-        }, () -> result.completeExceptionally(notRunning(what)));
-        events.add(event);
-        // The loop may have ended between the state check and the add: then nobody will take the call.
-        if (callsClosed && events.remove(event)) {
-            event.refuse().run();
-        }
-        try {
-            return result.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error;
-            }
-            throw e;
-        }
+        return events.call(call, () -> notRunning(what));
     }
 
     private IllegalStateException notRunning(String what) {
-        PoolState now = state == PoolState.STOPPING && callsClosed ? PoolState.STOPPED : state;
+        PoolState now = state == PoolState.STOPPING && events.isClosed() ? PoolState.STOPPED : state;
         return new IllegalStateException("cannot " + what + ": the pool is " + now
                 + (now == PoolState.NEW ? " (Supervisor.main() has not started it yet)" : ""));
-    }
-
-    /**
-     * The loop has ended: calls still queued fail, and so does every call enqueued from now on (each caller
-     * checks {@link #callsClosed} after its add, so a call is either drained here or refused by its caller).
-     */
-    private void closeCalls() {
-        callsClosed = true;
-        List<PoolEvent> left = new java.util.ArrayList<>();
-        events.drainTo(left);
-        for (PoolEvent event : left) {
-            if (event instanceof PoolEvent.Call call) {
-                call.refuse().run();
-            }
-        }
     }
 
     // ---- the loop ----
@@ -323,7 +281,7 @@ public final class Pool {
             }
         } finally {
             shutdownTimer();
-            closeCalls();
+            events.close();
             arbiter.abandonPending("the pool stopped");
             if (arbiter.state() == PoolState.STOPPED) {
                 // Every worker has exited, but its last log records may still be in its channel.
