@@ -3,6 +3,7 @@ package io.workerpool.internal.master;
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.core.Outcome;
+import io.workerpool.internal.core.Role;
 import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.metrics.PoolSnapshot;
 import io.workerpool.internal.wire.ExitCodes;
@@ -150,7 +151,8 @@ final class Arbiter {
         admissions.admit(id, generation, secret);
         try {
             int aotEpoch = aotCache.epochForSpawn();
-            WorkerJvm jvm = new WorkerJvm(id, generation, launcher.spawn(id, secret, aotCache.workerOptions(), null),
+            Role role = id < 0 ? new Role.Spare(-id) : new Role.Worker(id);
+            WorkerJvm jvm = new WorkerJvm(role, generation, launcher.spawn(id, secret, aotCache.workerOptions(), null),
                     clock.nanoTime());
             jvm.aotCacheEpoch = aotEpoch;
             admissions.spawned(secret, jvm.pid());
@@ -185,11 +187,10 @@ final class Arbiter {
         admissions.admit(id, generation, secret);
         try {
             List<String> options = aotCache.startTraining();
-            WorkerJvm jvm = new WorkerJvm(id, generation, launcher.spawn(id, secret, options, aotCache.trainingLog()),
+            WorkerJvm jvm = new WorkerJvm(new Role.Training(), generation, launcher.spawn(id, secret, options,
+                    aotCache.trainingLog()),
                     clock.nanoTime());
             admissions.spawned(secret, jvm.pid());
-            jvm.spare = false;
-            jvm.aotTraining = true;
             live.put(generation, jvm);
             jvm.process.exitStatus().thenAccept(status -> events.accept(new PoolEvent.WorkerExited(id, generation,
                     status)));
@@ -207,28 +208,28 @@ final class Arbiter {
         if (jvm == null) {
             return;
         }
-        boolean neverConnected = admissions.revoke(jvm.id, jvm.generation);
+        boolean neverConnected = admissions.revoke(jvm.id(), jvm.generation);
         String bootError = jvm.connection != null ? jvm.connection.bootError() : jvm.bootError;
         // Not closed here: the worker's last log records may still be in the channel, and closing would
         // discard them. Its reader replays them, meets the end of the stream the exit left, and closes it.
         jvm.connection = null;
         String how = ExitCodes.describe(e.status());
-        if (jvm.aotTraining) {
+        if (jvm.isTraining()) {
             aotCache.trainingExited(e.status(), jvm.state == SlotState.STOPPING);
             return;
         }
-        if (jvm.spare) {
+        if (jvm.isSpare()) {
             spares.exited(jvm, how);
             return;
         }
-        WorkerSlot slot = slots.get(jvm.id);
+        WorkerSlot slot = slots.get(jvm.id());
         if (slot == null || slot.jvm(jvm.generation) == null) {
             return;
         }
         long uptimeNanos = clock.nanoTime() - jvm.spawnedNanos;
         // What this duration measures is said where it is printed: the JVM's whole life, from its spawn.
         String uptime = formatMillis(uptimeNanos / 1_000_000) + " of JVM uptime";
-        observer.workerExited(jvm.id, jvm.pid(), e.status(),
+        observer.workerExited(jvm.id(), jvm.pid(), e.status(),
                 jvm.stopCause != null ? jvm.stopCause : ExitCause.ofStatus(e.status()));
         if (jvm == slot.successor) {
             slot.successor = null;
@@ -336,8 +337,7 @@ final class Arbiter {
 
     /** A hot spare becomes this slot's worker: it runs the factory, onStart and main() from now on. */
     private void promote(WorkerJvm spare, WorkerSlot slot) {
-        spare.id = slot.id;
-        spare.spare = false;
+        spare.role = new Role.Worker(slot.id);
         spare.state = SlotState.STARTING;
         spare.assignedNanos = clock.nanoTime();
         spare.connection.promoteTo(slot.id);
@@ -394,7 +394,7 @@ final class Arbiter {
         }
         jvm.connection = e.connection();
         aotCache.connected(jvm, jvm.aotCacheEpoch);
-        if (jvm.spare) {
+        if (jvm.isSpare()) {
             LOG.debug("{}: warmed, ready to take over", jvm);
         }
         if (jvm.state == SlotState.STOPPING) {
@@ -417,8 +417,8 @@ final class Arbiter {
                 long startMillis = (jvm.startedNanos - jvm.assignedNanos) / 1_000_000;
                 LOG.info("{} started in {} ms{}", jvm, startMillis,
                         jvm.assignedNanos != jvm.spawnedNanos ? " after a spare took the id" : "");
-                observer.workerStarted(jvm.id, jvm.pid(), startMillis);
-                WorkerSlot slot = slots.get(jvm.id);
+                observer.workerStarted(jvm.id(), jvm.pid(), startMillis);
+                WorkerSlot slot = slots.get(jvm.id());
                 announceReadyOnce();
                 if (jvm == slot.successor) {
                     reload.successorReady(slot);
@@ -473,7 +473,7 @@ final class Arbiter {
         long now = clock.nanoTime();
         long timeoutNanos = config.workerTimeout().toNanos();
         for (WorkerJvm jvm : List.copyOf(live.values())) {
-            if (jvm.killPending || jvm.state == SlotState.STOPPING || jvm.aotTraining) {
+            if (jvm.killPending || jvm.state == SlotState.STOPPING || jvm.isTraining()) {
                 continue; // the training JVM has its own deadline: it is silent while the JDK writes the cache
             }
             long silence = jvm.silenceNanos(now);
@@ -483,9 +483,9 @@ final class Arbiter {
                         silence / 1_000_000, config.workerTimeout().toMillis());
                 jvm.killPending = true;
                 jvm.stopCause = ExitCause.STALE;
-                observer.workerKilledAsStale(jvm.id, jvm.pid());
+                observer.workerKilledAsStale(jvm.id(), jvm.pid());
                 jvm.process.signal(Signals.SIGQUIT);
-                timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id, jvm.generation, null, false));
+                timer.schedule(DUMP_GRACE, new PoolEvent.KillDue(jvm.id(), jvm.generation, null, false));
             }
         }
     }
@@ -550,7 +550,7 @@ final class Arbiter {
     private void kill(WorkerJvm jvm) {
         jvm.killPending = true;
         // The training JVM's descendant, forked by the JDK to assemble the cache, would outlive it, still writing.
-        jvm.process.kill(jvm.aotTraining);
+        jvm.process.kill(jvm.isTraining());
     }
 
     // ---- stopping ----
@@ -599,7 +599,7 @@ final class Arbiter {
             jvm.stopCause = cause;
         }
         requestStop(jvm, false);
-        timer.schedule(stopTimeout, new PoolEvent.KillDue(jvm.id, jvm.generation,
+        timer.schedule(stopTimeout, new PoolEvent.KillDue(jvm.id(), jvm.generation,
                 "still running " + stopTimeout.toMillis() + " ms after it was asked to stop", false));
     }
 
@@ -608,7 +608,7 @@ final class Arbiter {
         if (jvm.stopCause == null) {
             jvm.stopCause = ExitCause.STOP;
         }
-        if (jvm.aotTraining) {
+        if (jvm.isTraining()) {
             // A stop must not wait for the JDK to write the cache (seconds of CPU): the next start trains again.
             kill(jvm);
             return;
@@ -863,7 +863,7 @@ final class Arbiter {
                     jvm == null ? -1 : jvm.process.rssBytes()));
         }
         for (WorkerJvm spare : spares.all()) {
-            result.add(new WorkerStatus(spare.id, spare.pid(), "SPARE", Duration.ofNanos(now - spare.spawnedNanos), 0,
+            result.add(new WorkerStatus(spare.id(), spare.pid(), "SPARE", Duration.ofNanos(now - spare.spawnedNanos), 0,
                     "", Duration.ofNanos(spare.silenceNanos(now)), spare.process.rssBytes()));
         }
         return result;

@@ -1,15 +1,15 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.core.Role;
+
 /**
  * One worker JVM: the one serving a slot, or its successor during a reload. Owned by the pool's loop
  * thread. Its generation, unique in the pool, tells events about it apart from events about earlier or
  * later JVMs of the same worker id.
  */
 final class WorkerJvm {
-    /** The worker id it serves; a hot spare has a negative placeholder until it is promoted. */
-    int id;
-    /** A hot spare: started and warmed, waiting to be given an id; it has not run the factory yet. */
-    boolean spare;
+    /** What it is for: the worker of an id, a hot spare (until promoted), or the AOT training run. */
+    Role role;
     final long generation;
     final LoopPorts.WorkerProcess process;
     final long spawnedNanos;
@@ -24,20 +24,34 @@ final class WorkerJvm {
     io.workerpool.internal.metrics.ExitCause stopCause;
     /** The error it logged before it started, kept when its channel closes: why it failed to boot. */
     String bootError;
-    /** The JVM that trains the workers' AOT cache: no slot, no spare; it exits by itself once booted. */
-    boolean aotTraining;
     /** Which AOT cache it was started with ({@link WorkerAotCache#epochForSpawn()}), 0 for none. */
     int aotCacheEpoch;
     /** A SIGKILL is scheduled or sent (stale, stop timed out, protocol broken): don't schedule another. */
     boolean killPending;
 
-    WorkerJvm(int id, long generation, LoopPorts.WorkerProcess process, long spawnedNanos) {
+    WorkerJvm(Role role, long generation, LoopPorts.WorkerProcess process, long spawnedNanos) {
         this.spawnedNanos = spawnedNanos;
         this.assignedNanos = spawnedNanos;
-        this.id = id;
-        this.spare = id < 0;
+        this.role = role;
         this.generation = generation;
         this.process = process;
+    }
+
+    /** Its id on the worker channel, in events and in status: the worker's id, -N for hot spare N. */
+    int id() {
+        return switch (role) {
+            case Role.Worker w -> w.id();
+            case Role.Spare s -> -s.number();
+            case Role.Training t -> WorkerAotCache.TRAINING_ID;
+        };
+    }
+
+    boolean isSpare() {
+        return role instanceof Role.Spare;
+    }
+
+    boolean isTraining() {
+        return role instanceof Role.Training;
     }
 
     long pid() {
@@ -56,10 +70,10 @@ final class WorkerJvm {
     /** "worker 1 [RUNNING] (pid 1234)": every pool event line names id, state and pid. */
     @Override
     public String toString() {
-        if (aotTraining) {
-            return "AOT cache training JVM (pid " + process.pid() + ")";
-        }
-        return (spare ? "hot spare " + id + " [SPARE]" : "worker " + id + " [" + state + "]") + " (pid "
-                + process.pid() + ")";
+        return switch (role) {
+            case Role.Worker w -> "worker " + w.id() + " [" + state + "]";
+            case Role.Spare s -> "hot spare -" + s.number() + " [SPARE]";
+            case Role.Training t -> "AOT cache training JVM";
+        } + " (pid " + process.pid() + ")";
     }
 }
