@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -46,26 +45,32 @@ class PoolSimulationTest {
                 assertThat(run.violations()).as("seed %d", seed).isEmpty();
                 return;
             }
-            long total = Long.getLong("sim.totalSteps", 100_000);
-            long master = Long.getLong("sim.master", System.nanoTime());
-            SplittableRandom seeds = new SplittableRandom(master);
-            long done = 0;
-            int runs = 0;
-            long began = System.nanoTime();
-            while (done < total) {
-                long seed = seeds.nextLong();
-                Run run = new Run(seed, CHAOS_STEPS, Integer.MAX_VALUE, false);
-                done += run.steps;
-                runs++;
-                if (!run.violations().isEmpty()) {
-                    throw new AssertionError(shrink(seed, run));
-                }
+            int campaigns = Integer.getInteger("sim.campaigns", 1);
+            for (int c = 0; c < campaigns; c++) {
+                campaign(Long.getLong("sim.totalSteps", 100_000), Long.getLong("sim.master", System.nanoTime()));
             }
-            System.out.printf("pool simulation: %d steps in %d runs (master seed %d) in %d ms%n", done, runs, master,
-                    (System.nanoTime() - began) / 1_000_000);
         } finally {
             log.setLevel(level);
         }
+    }
+
+    /** Fresh runs from a master seed until {@code total} steps; the first failure is shrunk and thrown. */
+    private static void campaign(long total, long master) {
+        SplittableRandom seeds = new SplittableRandom(master);
+        long done = 0;
+        int runs = 0;
+        long began = System.nanoTime();
+        while (done < total) {
+            long seed = seeds.nextLong();
+            Run run = new Run(seed, CHAOS_STEPS, Integer.MAX_VALUE, false);
+            done += run.steps;
+            runs++;
+            if (!run.violations().isEmpty()) {
+                throw new AssertionError(shrink(seed, run));
+            }
+        }
+        System.out.printf("pool simulation: %d steps in %d runs (master seed %d) in %d ms%n", done, runs, master,
+                (System.nanoTime() - began) / 1_000_000);
     }
 
     /**
@@ -149,7 +154,7 @@ class PoolSimulationTest {
         }
 
         private void deliver(PoolEvent event) {
-            world.log("loop: " + event);
+            world.log(() -> "loop: " + event);
             PoolState before = world.arbiter.state();
             world.arbiter.handle(event);
             if (before != PoolState.STOPPING && world.arbiter.state() == PoolState.STOPPING) {
@@ -211,12 +216,12 @@ class PoolSimulationTest {
             world.enqueue("api", new PoolEvent.Call(() -> {
                 try {
                     Object result = action.get();
-                    world.log("api " + what + " -> " + result);
+                    world.log(() -> "api " + what + " -> " + result);
                     if (result instanceof CompletableFuture<?> future) {
                         world.futures.add(future);
                     }
                 } catch (IllegalStateException | IllegalArgumentException e) {
-                    world.log("api " + what + " refused: " + e.getMessage());
+                    world.log(() -> "api " + what + " refused: " + e.getMessage());
                 }
             }, () -> { }));
         }
@@ -225,19 +230,16 @@ class PoolSimulationTest {
         private void check() {
             Arbiter a = world.arbiter;
             PoolState state = a.state();
-            Map<Integer, List<SimJvm>> serving = world.alive().stream().filter(j -> j.id >= 0)
-                    .collect(Collectors.groupingBy(j -> j.id));
-            for (var entry : serving.entrySet()) {
-                List<SimJvm> notAskedToStop = entry.getValue().stream().filter(j -> j.firstStopRequest == null)
-                        .toList();
-                if (notAskedToStop.size() > 2) {
-                    world.violation(notAskedToStop.size() + " JVMs serve worker " + entry.getKey() + ": "
-                            + notAskedToStop);
-                }
-            }
+            Map<Integer, Integer> serving = new java.util.HashMap<>();
             for (SimJvm jvm : world.jvms) {
-                if (jvm.alive && !a.isWorkerPid(jvm.pid)) {
+                if (!jvm.alive) {
+                    continue;
+                }
+                if (!a.isWorkerPid(jvm.pid)) {
                     world.violation(jvm + " is alive but the pool has forgotten it");
+                }
+                if (jvm.id >= 0 && jvm.firstStopRequest == null && serving.merge(jvm.id, 1, Integer::sum) > 2) {
+                    world.violation("3 JVMs not asked to stop serve worker " + jvm.id + ": " + world.alive());
                 }
             }
             for (Integer id : a.workerIds()) {

@@ -72,9 +72,9 @@ final class SimWorld {
         });
     }
 
-    void log(String line) {
+    void log(java.util.function.Supplier<String> line) {
         if (trace != null) {
-            trace.add(String.format("%9.3f s  %s", now / 1e9, line));
+            trace.add(String.format("%9.3f s  %s", now / 1e9, line.get()));
         }
     }
 
@@ -166,7 +166,7 @@ final class SimWorld {
             }
             SimJvm jvm = new SimJvm(SimWorld.this, workerId, nextPid++);
             jvms.add(jvm);
-            log("spawn " + jvm);
+            log(() -> "spawn " + jvm);
             jvm.boot();
             return jvm;
         }
@@ -285,7 +285,7 @@ final class SimWorld {
                 return;
             }
             alive = false;
-            world.log("exit " + this + " status " + status);
+            world.log(() -> "exit " + this + " status " + status);
             if (connected) {
                 connected = false;
                 world.enqueue(source(), new PoolEvent.WorkerDisconnected(id, generation, null));
@@ -338,7 +338,7 @@ final class SimWorld {
             if (!alive) {
                 return;
             }
-            world.log("signal " + signal + " to " + this);
+            world.log(() -> "signal " + signal + " to " + this);
             if (signal == Signals.SIGTERM || signal == Signals.SIGINT) {
                 if (!connectedOnce && random().nextBoolean()) {
                     world.at(random().nextLong(1, 20) * MS, () -> exit(128 + signal)); // no handler installed yet
@@ -349,7 +349,7 @@ final class SimWorld {
 
         @Override
         public void kill(boolean descendants) {
-            world.log("SIGKILL to " + this);
+            world.log(() -> "SIGKILL to " + this);
             killed = true;
             world.at(random().nextLong(0, 30) * MS, () -> exit(128 + 9));
         }
@@ -366,7 +366,7 @@ final class SimWorld {
             if (!alive || !connected) {
                 throw new ClosedChannelException();
             }
-            world.log("send " + message + " to " + this);
+            world.log(() -> "send " + message + " to " + this);
             switch (message) {
                 case Message.Stop ignored -> requestStop(false, "Stop");
                 case Message.Interrupt ignored -> requestStop(true, "Interrupt");
