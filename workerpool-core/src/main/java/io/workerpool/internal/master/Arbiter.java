@@ -628,8 +628,16 @@ final class Arbiter {
             // The worker closed its channel: it is exiting already, and its exit event follows.
             LOG.debug("{}: channel closed before {} could be sent", jvm, message);
         } catch (IOException ex) {
-            LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
-            jvm.process.signal(Signals.SIGTERM);
+            // The signal that means the same: an interrupt stays an interrupt.
+            boolean interrupt = message instanceof Message.Interrupt;
+            if (jvm.state == SlotState.STOPPING) {
+                // Asked to stop and exiting already (Ctrl-C reaches the whole process group): no news.
+                LOG.debug("{}: could not send {} ({}); it is exiting", jvm, message, ex.toString());
+            } else {
+                LOG.warn("{}: could not send {} ({}); sending SIG{} instead", jvm, message, ex.toString(),
+                        interrupt ? "INT" : "TERM");
+            }
+            jvm.process.signal(interrupt ? Signals.SIGINT : Signals.SIGTERM);
         }
     }
 
