@@ -43,7 +43,7 @@ class HostileClientsTest {
     private static final int HTTP_FDS = 32;
 
     @TempDir
-    Path dir;
+    static Path dir;
     private PoolProcess pool;
     private Path socket;
     private StatusProber prober;

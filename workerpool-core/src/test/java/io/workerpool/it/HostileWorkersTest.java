@@ -31,12 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 class HostileWorkersTest {
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration DEALT_WITH = Duration.ofSeconds(30);
-    private static final int WORKER_TIMEOUT_MS = 5_000;
+    private static final int WORKER_TIMEOUT_MS = 10_000;
     private static final int FD_MARGIN = 16;
     private static final long STATUS_BOUND_MS = 1_000;
 
     @TempDir
-    Path dir;
+    static Path dir;
     private PoolProcess pool;
     private Path acts;
     private Path controlSocket;
@@ -50,11 +50,12 @@ class HostileWorkersTest {
         controlSocket = dir.resolve("pool.sock");
         pool = PoolProcess.in(dir).mainClass("io.workerpool.testapp.HostilePool")
                 .jvmOption("-Xms64m").jvmOption("-Xmx64m")
-                .with("workers", 5).with("pidfile", dir.resolve("pool.pid"))
+                .with("workers", 6).with("pidfile", dir.resolve("pool.pid"))
                 .with("workerTimeoutMs", WORKER_TIMEOUT_MS).with("acts", acts)
-                .with("behaviour", "raw").with("behaviour.0", "loop")
+                .with("listenUnix", dir.resolve("app.sock"))
+                .with("behaviour", "raw").with("behaviour.0", "loop").with("behaviour.5", "alive")
                 .start();
-        pool.awaitEvents("worker-start \\d+ \\d+", 5, START);
+        pool.awaitEvents("worker-start \\d+ \\d+", 6, START);
         pool.awaitLog("pool ready", START);
         bystander = pool.workerPid(0);
         baselineFds = ProcSample.of(pool.pid()).fds();
@@ -170,6 +171,31 @@ class HostileWorkersTest {
         assertThat(pool.log()).containsPattern("logger=many\\.loggers\\.last" + pid + ".* - last of the loggers");
         long loggers = liveInstances(pool.pid(), "ch.qos.logback.classic.Logger");
         assertThat(loggers).as("Logback loggers in the master after 32,000 distinct names").isLessThan(20_100);
+    }
+
+    @Test
+    void aWorkerWhoseOwnLoopDeadlocksAfterCallingAliveIsDumpedKilledAndReplaced() throws Exception {
+        long pid = assertKilledAndReplaced(5, "deadlock", "sent no heartbeat for \\d+ ms \\(workerTimeout "
+                + WORKER_TIMEOUT_MS + " ms\\).*SIGQUIT");
+        // the thread dump went to the worker's stderr, which is the master's here
+        assertThat(pool.log()).contains("Worker.alive() not called for").contains("Found one Java-level deadlock")
+                .contains("\"deadlock-partner\"");
+        assertThat(pool.log()).containsPattern("worker 5 \\[\\w+\\] \\(pid " + pid + "\\) exited \\(signal 9");
+    }
+
+    @Test
+    void slowClientsOfTheHandoffSocketCannotKeepARestartedWorkerFromItsListeningSocket() throws Exception {
+        long holder = currentPid(1);
+        act(1, holder, "hold-handoff 10");
+        pool.awaitEvent("handoff-held 1 " + holder);
+        long old = currentPid(5);
+        assertThat(ControlSocketTest.request(controlSocket, "restart 5")).isEqualTo("ok restarting worker 5");
+        await().atMost(START).alias("worker 5 restarted with its descriptors\n" + pool.tail())
+                .until(() -> pool.workerPid(5) != old && Signal.alive(pool.workerPid(5)));
+        await().atMost(DEALT_WITH).alias("slow handoff clients cut off\n" + pool.tail())
+                .until(() -> pool.count("handoff-cut 1 " + holder) == 1);
+        assertThat(pool.log()).contains("an exchange took longer than 10000 ms: cut off");
+        assertThat(Signal.alive(holder)).isTrue();
     }
 
     // ---- helpers ----

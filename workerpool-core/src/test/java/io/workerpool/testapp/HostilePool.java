@@ -41,6 +41,44 @@ public final class HostilePool {
         TestPool.main(args);
     }
 
+    /**
+     * Behaviour {@code alive} of a library worker: calls {@link io.workerpool.Worker#alive()} every 100 ms from
+     * its main loop until it takes the file {@code <-Dacts>/act.<id>}; then records {@code act deadlock <id> <pid>}
+     * and deadlocks its main thread with another thread (each holds the lock the other wants).
+     */
+    static void aliveThenDeadlock(io.workerpool.Worker worker, Path events) throws Exception {
+        long pid = ProcessHandle.current().pid();
+        Path act = Path.of(System.getProperty("acts")).resolve("act." + worker.id());
+        while (worker.isRunning()) {
+            worker.alive();
+            if (RawWorker.take(act) != null) {
+                TestPool.record(events, "act deadlock " + worker.id() + " " + pid);
+                Object first = new Object();
+                Object second = new Object();
+                java.util.concurrent.CountDownLatch bothHoldOne = new java.util.concurrent.CountDownLatch(2);
+                Thread partner = new Thread(() -> lockBoth(second, first, bothHoldOne), "deadlock-partner");
+                partner.setDaemon(true);
+                partner.start();
+                lockBoth(first, second, bothHoldOne);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static void lockBoth(Object one, Object other, java.util.concurrent.CountDownLatch bothHoldOne) {
+        synchronized (one) {
+            bothHoldOne.countDown();
+            try {
+                bothHoldOne.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (other) {
+                throw new IllegalStateException("no deadlock after all");
+            }
+        }
+    }
+
     static final class RawWorker {
         private final int id;
         private final long pid = ProcessHandle.current().pid();
@@ -149,8 +187,39 @@ public final class HostilePool {
                 }
                 case "oversized" -> channel.whileNotSending(() -> write(new byte[] {0, 0x20, 0, 0, 5, 0, 0, 0}));
                 case "exit" -> System.exit(0);
+                case "hold-handoff" -> holdHandoff(Integer.parseInt(words[1]));
                 default -> throw new IllegalArgumentException("unknown act " + words[0]);
             }
+        }
+
+        /** Opens {@code count} connections to the descriptor handoff and trickles a byte into each every 500 ms. */
+        private void holdHandoff(int count) throws Exception {
+            Path handoff = Path.of(System.getenv(WorkerEnvironment.HANDOFF_SOCKET));
+            List<SocketChannel> held = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                channel.connect(UnixDomainSocketAddress.of(handoff));
+                held.add(channel);
+            }
+            TestPool.record(events, "handoff-held " + id + " " + pid);
+            Thread.ofPlatform().daemon().start(() -> {
+                while (!held.isEmpty()) {
+                    held.removeIf(channel -> {
+                        try {
+                            channel.write(ByteBuffer.wrap(new byte[] {0}));
+                            return false;
+                        } catch (IOException e) {
+                            return true; // cut off by the master
+                        }
+                    });
+                    try {
+                        Thread.sleep(500);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                TestPool.record(events, "handoff-cut " + id + " " + pid);
+            });
         }
 
         private void connectAgain(long claimedPid) throws IOException {
@@ -220,7 +289,7 @@ public final class HostilePool {
         }
 
         /** The file's content, once: it is deleted; null when there is none. */
-        private static String take(Path file) throws IOException {
+        static String take(Path file) throws IOException {
             try {
                 String content = Files.readString(file, StandardCharsets.UTF_8);
                 Files.delete(file);

@@ -20,7 +20,7 @@ import java.util.function.Consumer;
 final class ControlConnection {
     /** How long one write to a worker may stay stuck on its full socket buffer. */
     static final Duration SEND_DEADLINE = Duration.ofSeconds(3);
-    /** Messages waiting to be written, at most; level replies are the only ones a worker can multiply. */
+    /** Messages waiting to be written, at most, for replies (the only ones a worker can multiply). */
     static final int MAX_OUTBOX_MESSAGES = 256;
     /** Bytes (estimated) waiting to be written, at most. */
     static final long MAX_OUTBOX_BYTES = 4L << 20;
@@ -81,34 +81,67 @@ final class ControlConnection {
     }
 
     /**
-     * Queues the message for this worker and returns at once.
+     * Queues the message for this worker and returns at once: for the master's loop, whose messages (stop,
+     * interrupt, assign, reopen) are few and small, so they are queued even past the outbox's bound.
      *
      * @throws ClosedChannelException when the channel is closed
-     * @throws IOException when the worker does not read its channel (its outbox is full): it is reported as
-     *     misbehaved, and the message is not sent
      */
     void send(Message message) throws IOException {
-        long bytes = estimatedBytes(message);
-        String why = null;
         synchronized (outbox) {
             if (closed) {
                 throw new ClosedChannelException();
             }
-            if (outbox.size() >= MAX_OUTBOX_MESSAGES || outboxBytes + bytes > MAX_OUTBOX_BYTES) {
-                why = "does not read its control channel (" + outbox.size() + " messages, " + outboxBytes
-                        + " bytes wait to be sent to it)";
-            } else {
-                outbox.add(message);
-                outboxBytes += bytes;
-                if (!writerRunning) {
-                    writerRunning = true;
-                    Thread.ofVirtual().name("workerpool-control-writer").start(this::writeOutbox);
+            enqueue(message);
+        }
+    }
+
+    /**
+     * Queues an answer to the worker's own request (a level reply), from the channel's reader: when the outbox
+     * is full, waits for room up to {@link #SEND_DEADLINE}, so that a worker asking faster than it reads slows
+     * down its own reader only; past the deadline the worker is reported as misbehaved.
+     *
+     * @throws IOException when the channel is closed or the worker does not read its channel
+     */
+    void sendReply(Message message) throws IOException {
+        long bytes = estimatedBytes(message);
+        long deadline = System.nanoTime() + SEND_DEADLINE.toNanos();
+        String why;
+        synchronized (outbox) {
+            while (true) {
+                if (closed) {
+                    throw new ClosedChannelException();
+                }
+                boolean room = outbox.size() < MAX_OUTBOX_MESSAGES
+                        && (outbox.isEmpty() || outboxBytes + bytes <= MAX_OUTBOX_BYTES);
+                if (room) {
+                    enqueue(message);
+                    return;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    why = "does not read its control channel (" + outbox.size() + " messages, " + outboxBytes
+                            + " bytes have waited " + SEND_DEADLINE.toMillis() + " ms to be sent to it)";
+                    break;
+                }
+                try {
+                    outbox.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while waiting to answer the worker");
                 }
             }
         }
-        if (why != null) {
-            report(why);
-            throw new IOException("the worker " + why);
+        report(why);
+        throw new IOException("the worker " + why);
+    }
+
+    /** Guarded by outbox. */
+    private void enqueue(Message message) {
+        outbox.add(message);
+        outboxBytes += estimatedBytes(message);
+        if (!writerRunning) {
+            writerRunning = true;
+            Thread.ofVirtual().name("workerpool-control-writer").start(this::writeOutbox);
         }
     }
 
@@ -122,6 +155,7 @@ final class ControlConnection {
                     return;
                 }
                 outboxBytes -= estimatedBytes(next);
+                outbox.notifyAll(); // room for a reply waiting in sendReply
             }
             writingSince = System.nanoTime();
             try {
@@ -210,6 +244,7 @@ final class ControlConnection {
             closed = true;
             outbox.clear();
             outboxBytes = 0;
+            outbox.notifyAll();
         }
         try {
             channel.close();

@@ -91,7 +91,8 @@ final class ControlServer implements AutoCloseable {
     /** Connections of workers that said a valid hello, until their reader ends: the watchdog's list. */
     private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
     /** Accepted connections that have not been identified yet (see {@link #MAX_UNIDENTIFIED_CONNECTIONS}). */
-    private final java.util.concurrent.atomic.AtomicInteger unidentified = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger unidentified =
+            new java.util.concurrent.atomic.AtomicInteger();
     private final AcceptBackoff acceptBackoff;
     /** Counts replayed log records for the metrics, or null. */
     private volatile Runnable logRecordCounter;
@@ -106,8 +107,6 @@ final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer open(Consumer<PoolEvent> events) throws IOException {
-        StaleControlDirectories.sweepInBackground(Path.of(System.getProperty("java.io.tmpdir")), DIRECTORY_PREFIX,
-                SOCKET_NAME);
         Path directory = Files.createTempDirectory(DIRECTORY_PREFIX,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -118,6 +117,10 @@ final class ControlServer implements AutoCloseable {
             Files.deleteIfExists(directory);
             throw e;
         }
+        // After the bind, and never this master's own directory: a sweep that read the kernel's socket table
+        // before the bind would take the own socket for a dead one and probe it.
+        StaleControlDirectories.sweepInBackground(Path.of(System.getProperty("java.io.tmpdir")), DIRECTORY_PREFIX,
+                SOCKET_NAME, directory);
         ControlServer controlServer = new ControlServer(directory, server, events);
         controlServer.acceptThread.start();
         Thread.ofPlatform().daemon().name("workerpool-control-watchdog").start(controlServer::watchSends);
@@ -431,7 +434,7 @@ final class ControlServer implements AutoCloseable {
                         counter.run();
                     }
                 }
-                case Message.LevelQuery query -> connection.send(new Message.LevelReply(levelsOf(query)));
+                case Message.LevelQuery query -> connection.sendReply(new Message.LevelReply(levelsOf(query)));
                 // Each at most once per JVM: a worker cannot flood the loop's queue with events (a flood of
                 // any other frame costs its own reader only, which stops reading its socket meanwhile).
                 case Message.Started ignored -> {

@@ -16,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -28,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * no name): the master's own uid and root (who can signal the master anyway) are let in.
  *
  * <p>Bounded: at most {@value #MAX_WAITING} connections wait for their request line at once (one virtual
- * thread each); a new connection past that closes the oldest waiting one, so that a crowd of silent clients
- * delays a real request by no more than its own arrival (a client sends its line right after connecting).
+ * thread each); a new connection past that closes the oldest waiting one that has sent nothing yet (or else
+ * the oldest), so that a crowd of silent clients cannot lock out a real request (a client sends its line right
+ * after connecting). The line is read before the peer's uid is checked (it costs a look at the kernel), so that
+ * a request's bytes are taken in at once.
  * At most {@value #MAX_OPEN} connections are open in all: past that a new one gets {@code error busy} and is
  * closed at once. Each exchange, from accept to the reply, has {@link #REQUEST_TIMEOUT}: a client that sends
  * nothing, or too slowly, is closed then.
@@ -54,7 +57,8 @@ final class ControlSocket implements AutoCloseable {
     private final Pool pool;
     private final String owner = System.getProperty("user.name");
     /** Accepted, no request line read yet: oldest first. */
-    private final java.util.LinkedHashSet<SocketChannel> waiting = new java.util.LinkedHashSet<>(); // guarded by itself
+    /** Guarded by itself. */
+    private final java.util.LinkedHashMap<SocketChannel, AtomicLong> waiting = new java.util.LinkedHashMap<>();
     private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
     private long evictions;
     /** Closes each exchange's channel at its deadline, unless it ended before. */
@@ -101,12 +105,14 @@ final class ControlSocket implements AutoCloseable {
                     continue;
                 }
                 SocketChannel oldest = null;
+                AtomicLong received = new AtomicLong(); // bytes of its request read so far, by its reader
                 synchronized (waiting) {
                     if (waiting.size() >= MAX_WAITING) {
-                        oldest = waiting.iterator().next();
+                        oldest = waiting.entrySet().stream().filter(e -> e.getValue().get() == 0).findFirst()
+                                .map(java.util.Map.Entry::getKey).orElse(waiting.keySet().iterator().next());
                         waiting.remove(oldest);
                     }
-                    waiting.add(client);
+                    waiting.put(client, received);
                 }
                 if (oldest != null) {
                     if (evictions++ % 1000 == 0) {
@@ -120,7 +126,7 @@ final class ControlSocket implements AutoCloseable {
                         REQUEST_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
                 Thread.ofVirtual().name("workerpool-control-request").start(() -> {
                     try {
-                        serve(client);
+                        serve(client, received);
                     } finally {
                         deadline.cancel(false);
                         closeQuietly(client);
@@ -163,24 +169,27 @@ final class ControlSocket implements AutoCloseable {
         }
     }
 
-    private void serve(SocketChannel client) {
+    private void serve(SocketChannel client, AtomicLong received) {
         try (client) {
+            String request;
+            try {
+                request = readLine(client, received);
+                synchronized (waiting) {
+                    waiting.remove(client); // being answered: not to be closed for a newcomer
+                }
+            } catch (IOException e) {
+                if (!client.isOpen()) {
+                    return; // closed at its deadline, or for a newcomer
+                }
+                reply(client, "error " + e.getMessage());
+                drain(client); // closing on unread bytes would reset the connection before the client reads
+                return;
+            }
             String refusal = refusal(client);
             if (refusal != null) {
                 LOG.warn("control socket {}: refused a request from {}", path, refusal);
                 reply(client, "error only uid " + ChannelPeers.ownUid() + " (" + owner + ") or root may control"
                         + " this pool");
-                return;
-            }
-            String request;
-            try {
-                request = readLine(client);
-                synchronized (waiting) {
-                    waiting.remove(client); // being answered: not to be closed for a newcomer
-                }
-            } catch (IOException e) {
-                reply(client, "error " + e.getMessage());
-                drain(client); // closing on unread bytes would reset the connection before the client reads
                 return;
             }
             reply(client, answer(request));
@@ -206,14 +215,16 @@ final class ControlSocket implements AutoCloseable {
     }
 
     /** One request line; an oversized or unterminated one is refused. */
-    private static String readLine(SocketChannel client) throws IOException {
+    private static String readLine(SocketChannel client, AtomicLong received) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST_BYTES + 1);
         long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
         client.configureBlocking(true);
         while (buffer.hasRemaining()) {
-            if (client.read(buffer) < 0 || System.nanoTime() > deadline) {
+            int n = client.read(buffer);
+            if (n < 0 || System.nanoTime() > deadline) {
                 break;
             }
+            received.addAndGet(n);
             for (int i = 0; i < buffer.position(); i++) {
                 if (buffer.get(i) == '\n') {
                     return new String(buffer.array(), 0, i, StandardCharsets.UTF_8).strip();
