@@ -192,13 +192,17 @@ public final class HostilePool {
             }
         }
 
-        /** Opens {@code count} connections to the descriptor handoff and trickles a byte into each every 500 ms. */
+        /**
+         * Opens {@code count} connections to the descriptor handoff, announces a secret of 1,000 bytes on each and
+         * trickles it, a byte every 500 ms.
+         */
         private void holdHandoff(int count) throws Exception {
             Path handoff = Path.of(System.getenv(WorkerEnvironment.HANDOFF_SOCKET));
             List<SocketChannel> held = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
                 channel.connect(UnixDomainSocketAddress.of(handoff));
+                channel.write(ByteBuffer.wrap(new byte[] {0, 0, 0x03, (byte) 0xe8}));
                 held.add(channel);
             }
             TestPool.record(events, "handoff-held " + id + " " + pid);

@@ -48,7 +48,7 @@ final class ControlSocket implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_WAITING = 64;
-    static final int MAX_OPEN = 256;
+    static final int MAX_OPEN = 128;
     /** {@code scale N}: more workers than this is a typo, not a plan (each is a JVM). */
     static final int MAX_WORKERS = 1024;
 
