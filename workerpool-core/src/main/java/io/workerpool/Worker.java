@@ -79,6 +79,19 @@ public abstract class Worker {
         }
     }
 
+    /**
+     * Opt-in liveness from the worker's own loop, like systemd's {@code WATCHDOG=1} sent from application code.
+     * Without it, a library thread sends the worker's heartbeats, so the master's {@code workerTimeout} catches a
+     * frozen or stopped JVM but not a worker whose own code hangs (a deadlocked {@code main()}). Once a worker has
+     * called this, its heartbeats stop whenever it has not called it again for about {@code workerTimeout}: the
+     * master then treats the worker as stale, with the usual thread dump into its stderr (SIGQUIT) before the
+     * kill and the restart. Call it from the loop that does the work, at least a few times per
+     * {@code workerTimeout}; it costs one volatile write. Does nothing outside a pool.
+     */
+    public final void alive() {
+        io.workerpool.internal.worker.Liveness.alive();
+    }
+
     /** The worker's work, run on the worker JVM's main thread. Return when {@link #isRunning()} is false. */
     protected abstract void main() throws Exception;
 

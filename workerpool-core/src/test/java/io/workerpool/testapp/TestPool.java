@@ -179,6 +179,7 @@ public final class TestPool {
                         }
                     }
                 }
+                case "alive" -> HostilePool.aliveThenDeadlock(this, events); // HostileWorkersTest
                 default -> {
                     if (behaviour.startsWith("hostile-")) {
                         FaultBehaviours.hostile(behaviour.substring("hostile-".length()), id(), pid, events);

@@ -1,5 +1,6 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.posix.ChannelPeers;
 import io.workerpool.internal.wire.FrameChannel;
 import io.workerpool.internal.wire.Message;
 import io.workerpool.internal.wire.ProtocolException;
@@ -45,6 +46,14 @@ final class ControlServer implements AutoCloseable {
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
     /** How long a hello may wait for the master to learn the pid of the JVM it just spawned. */
     private static final Duration PID_WAIT = Duration.ofSeconds(10);
+    /**
+     * Connections that have not said hello yet, at most: only the master's user can reach the socket, but a
+     * runaway process of that user must not grow the master's descriptors without bound. Past it, a new
+     * connection is closed at once.
+     */
+    static final int MAX_UNIDENTIFIED_CONNECTIONS = 64;
+    /** How often the watchdog looks for writes to workers stuck past {@link ControlConnection#SEND_DEADLINE}. */
+    private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(250);
 
     /** A worker JVM the master started, from its spawn to its exit, found by the one-time secret it was given. */
     private static final class Admission {
@@ -79,6 +88,12 @@ final class ControlServer implements AutoCloseable {
     private final Thread acceptThread;
     /** One per accepted connection, until its channel has been read to the end (or failed). */
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
+    /** Connections of workers that said a valid hello, until their reader ends: the watchdog's list. */
+    private final Set<ControlConnection> connections = ConcurrentHashMap.newKeySet();
+    /** Accepted connections that have not been identified yet (see {@link #MAX_UNIDENTIFIED_CONNECTIONS}). */
+    private final java.util.concurrent.atomic.AtomicInteger unidentified =
+            new java.util.concurrent.atomic.AtomicInteger();
+    private final AcceptBackoff acceptBackoff;
     /** Counts replayed log records for the metrics, or null. */
     private volatile Runnable logRecordCounter;
 
@@ -88,11 +103,10 @@ final class ControlServer implements AutoCloseable {
         this.server = server;
         this.events = events;
         this.acceptThread = Thread.ofPlatform().daemon().name("workerpool-control-accept").unstarted(this::acceptLoop);
+        this.acceptBackoff = new AcceptBackoff(LOG, "worker socket " + socketPath);
     }
 
     static ControlServer open(Consumer<PoolEvent> events) throws IOException {
-        StaleControlDirectories.sweepInBackground(Path.of(System.getProperty("java.io.tmpdir")), DIRECTORY_PREFIX,
-                SOCKET_NAME);
         Path directory = Files.createTempDirectory(DIRECTORY_PREFIX,
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -103,8 +117,13 @@ final class ControlServer implements AutoCloseable {
             Files.deleteIfExists(directory);
             throw e;
         }
+        // After the bind, and never this master's own directory: a sweep that read the kernel's socket table
+        // before the bind would take the own socket for a dead one and probe it.
+        StaleControlDirectories.sweepInBackground(Path.of(System.getProperty("java.io.tmpdir")), DIRECTORY_PREFIX,
+                SOCKET_NAME, directory);
         ControlServer controlServer = new ControlServer(directory, server, events);
         controlServer.acceptThread.start();
+        Thread.ofPlatform().daemon().name("workerpool-control-watchdog").start(controlServer::watchSends);
         return controlServer;
     }
 
@@ -158,10 +177,44 @@ final class ControlServer implements AutoCloseable {
         return admissions.containsKey(new String(secret, StandardCharsets.UTF_8));
     }
 
+    /**
+     * Every {@link #WATCHDOG_PERIOD}: a worker whose channel has had a write stuck for longer than
+     * {@link ControlConnection#SEND_DEADLINE} does not read what the master sends; it is reported (and killed
+     * by the loop), and its channel is closed, which ends the stuck write.
+     */
+    private void watchSends() {
+        long deadline = ControlConnection.SEND_DEADLINE.toNanos();
+        while (server.isOpen()) {
+            try {
+                Thread.sleep(WATCHDOG_PERIOD);
+            } catch (InterruptedException e) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (ControlConnection connection : connections) {
+                long stuck = connection.stuckFor(now);
+                if (stuck > deadline) {
+                    connection.report("has not read its control channel for " + stuck / 1_000_000 + " ms (a"
+                            + " message to it stayed unsent past the " + ControlConnection.SEND_DEADLINE.toMillis()
+                            + " ms send deadline)");
+                    connection.close();
+                }
+            }
+        }
+    }
+
     private void acceptLoop() {
         while (server.isOpen()) {
             try {
                 SocketChannel channel = server.accept();
+                acceptBackoff.succeeded();
+                if (unidentified.incrementAndGet() > MAX_UNIDENTIFIED_CONNECTIONS) {
+                    unidentified.decrementAndGet();
+                    LOG.warn("refused a control connection: {} connections already wait to say hello (at most {})",
+                            MAX_UNIDENTIFIED_CONNECTIONS, MAX_UNIDENTIFIED_CONNECTIONS);
+                    channel.close();
+                    continue;
+                }
                 // Virtual: replay renames the reading thread per record (the worker thread's name shows in the
                 // master's log), a plain field write for a virtual thread but two system calls for a platform one.
                 Thread reader = Thread.ofVirtual().name("workerpool-control-reader").unstarted(() -> {
@@ -176,7 +229,7 @@ final class ControlServer implements AutoCloseable {
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                LOG.warn("control socket {}: accept failed: {}", socketPath, e.toString());
+                acceptBackoff.failed(e); // out of descriptors (EMFILE): wait a little instead of spinning
             }
         }
     }
@@ -197,7 +250,7 @@ final class ControlServer implements AutoCloseable {
         });
         ControlConnection connection;
         try {
-            connection = admit(channel);
+            connection = admit(socket, channel);
         } catch (IOException e) {
             if (e instanceof EOFException && channel.bytesReceived() == 0) {
                 // Opened and closed without a byte: it can neither pass for a worker nor harm one. A master in
@@ -215,12 +268,14 @@ final class ControlServer implements AutoCloseable {
             return;
         } finally {
             helloTimer.interrupt();
+            unidentified.decrementAndGet();
         }
         if (connection == null || !decided.compareAndSet(false, true)) {
             closeQuietly(channel);
             return;
         }
         Thread.currentThread().setName("workerpool-control-reader-" + connection.workerId());
+        connections.add(connection);
         events.accept(new PoolEvent.WorkerConnected(connection.workerId(), connection.generation(), connection));
         String protocolError = null;
         try {
@@ -236,6 +291,7 @@ final class ControlServer implements AutoCloseable {
             // the channel is out of step now, and the worker must not linger unheard.
             protocolError = "the master could not handle its message: " + e;
         } finally {
+            connections.remove(connection);
             connection.close();
         }
         events.accept(new PoolEvent.WorkerDisconnected(connection.workerId(), connection.generation(), protocolError));
@@ -265,29 +321,46 @@ final class ControlServer implements AutoCloseable {
         }
     }
 
-    private ControlConnection admit(FrameChannel channel) throws IOException {
+    private ControlConnection admit(SocketChannel socket, FrameChannel channel) throws IOException {
         Message first = channel.receive();
         if (!(first instanceof Message.Hello hello)) {
             throw new ProtocolException("first frame must be a hello, got " + first.getClass().getSimpleName());
         }
+        long peerPid = peerPid(socket);
         Admission admission = admissions.get(hello.secret() == null ? "" : hello.secret());
-        String refusal = refusal(hello, admission);
+        String refusal = refusal(hello, admission, peerPid);
         if (refusal != null) {
-            LOG.warn("refused a control connection claiming to be worker {} (pid {}): {}", hello.workerId(),
-                    hello.pid(), refusal);
-            if (admission != null) {
-                blame(hello, admission);
+            LOG.warn("refused a control connection claiming to be worker {} (pid {}{}): {}", hello.workerId(),
+                    hello.pid(), peerPid == hello.pid() || peerPid < 0 ? "" : ", sent by pid " + peerPid, refusal);
+            if (admission != null && peerPid >= 0) {
+                blame(hello, admission, peerPid);
             }
             return null;
         }
-        ControlConnection connection = new ControlConnection(hello.workerId(), admission.generation, hello.pid(),
-                channel);
+        Admission admitted = admission;
+        ControlConnection[] self = new ControlConnection[1];
+        ControlConnection connection = new ControlConnection(hello.workerId(), admission.generation, peerPid, channel,
+                why -> events.accept(new PoolEvent.WorkerMisbehaved(self[0].workerId(), admitted.generation, why)));
+        self[0] = connection;
         connection.send(new Message.Welcome(LogReplay.lowestEnabledLevel(Logger.ROOT_LOGGER_NAME)));
         return connection;
     }
 
+    /**
+     * The pid of the process at the other end, from the kernel (SO_PEERCRED), or -1 when it cannot be learnt:
+     * then no hello is let in (a claim is no identity) and no one is blamed.
+     */
+    private static long peerPid(SocketChannel socket) {
+        try {
+            return ChannelPeers.of(socket).pid();
+        } catch (IOException | RuntimeException | LinkageError e) {
+            LOG.warn("could not learn the pid of a control connection's peer from the kernel: {}", e.toString());
+            return -1;
+        }
+    }
+
     /** Why this hello is refused, or null when it comes from the JVM given that secret, connecting first. */
-    private static String refusal(Message.Hello hello, Admission admission) {
+    private static String refusal(Message.Hello hello, Admission admission, long peerPid) {
         if (admission == null) {
             return "its secret is not one this master gave to a worker JVM that is alive";
         }
@@ -306,8 +379,14 @@ final class ControlServer implements AutoCloseable {
         if (pid < 0) {
             return describe(admission.workerId) + "'s JVM has exited";
         }
+        if (peerPid < 0) {
+            return "the kernel did not say which process sent it";
+        }
         if (pid != hello.pid()) {
             return describe(admission.workerId) + "'s JVM has pid " + pid;
+        }
+        if (peerPid != hello.pid()) {
+            return "it claims pid " + hello.pid() + " but was sent by pid " + peerPid;
         }
         if (!admission.connected.compareAndSet(false, true)) {
             return describe(admission.workerId) + " is connected already";
@@ -317,12 +396,13 @@ final class ControlServer implements AutoCloseable {
 
     /**
      * A refused hello that presents a live secret came from one of this master's workers (or from a process that
-     * can read their environments, and so could kill them anyway): the worker whose pid it claims misbehaves and
-     * is killed. A hello with an unknown secret blames no one: a stranger can claim any pid.
+     * can read their environments, and so could kill them anyway): the worker JVM that sent it, as the kernel
+     * says (SO_PEERCRED), never the pid it claims, misbehaves and is killed. A hello with an unknown secret blames
+     * no one; nor does one sent by a process that is none of this master's workers.
      */
-    private void blame(Message.Hello hello, Admission presented) {
+    private void blame(Message.Hello hello, Admission presented, long peerPid) {
         for (Admission admission : admissions.values()) {
-            if (admission.knownPid() == hello.pid()) {
+            if (admission.knownPid() == peerPid) {
                 String whose = admission == presented ? "its own secret" : describe(presented.workerId) + "'s secret";
                 events.accept(new PoolEvent.WorkerMisbehaved(admission.workerId, admission.generation,
                         "opened another control connection claiming to be worker " + hello.workerId() + " with "
@@ -354,12 +434,21 @@ final class ControlServer implements AutoCloseable {
                         counter.run();
                     }
                 }
-                case Message.LevelQuery query -> connection.send(new Message.LevelReply(levelsOf(query)));
+                case Message.LevelQuery query -> connection.sendReply(new Message.LevelReply(levelsOf(query)));
+                // Each at most once per JVM: a worker cannot flood the loop's queue with events (a flood of
+                // any other frame costs its own reader only, which stops reading its socket meanwhile).
                 case Message.Started ignored -> {
-                    connection.noteStarted();
+                    if (!connection.noteStarted()) {
+                        throw new ProtocolException("a second Started");
+                    }
                     events.accept(said(connection, message));
                 }
-                case Message.Stopping ignored -> events.accept(said(connection, message));
+                case Message.Stopping ignored -> {
+                    if (!connection.noteStopping()) {
+                        throw new ProtocolException("a second Stopping");
+                    }
+                    events.accept(said(connection, message));
+                }
                 default -> throw new ProtocolException("a worker may not send " + message.getClass().getSimpleName());
             }
         }
@@ -369,11 +458,11 @@ final class ControlServer implements AutoCloseable {
         return new PoolEvent.WorkerSaid(connection.workerId(), connection.generation(), message);
     }
 
-    private static Map<String, Integer> levelsOf(Message.LevelQuery query) {
+    private Map<String, Integer> levelsOf(Message.LevelQuery query) {
         Map<String, Integer> levels = new java.util.HashMap<>();
         for (String name : query.loggerNames()) {
             if (name != null) {
-                levels.put(name, LogReplay.lowestEnabledLevel(name));
+                levels.put(name, logReplay.levelOf(name));
             }
         }
         return levels;

@@ -1,6 +1,7 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.WorkerStatus;
+import io.workerpool.internal.posix.ChannelPeers;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -15,6 +16,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
 import org.slf4j.Logger;
@@ -22,7 +24,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The pool's management socket: a Unix domain socket, mode 0600, that only the master's own user may use
- * (checked again per connection with SO_PEERCRED, which also closes the moment between bind and chmod).
+ * (checked again per connection with SO_PEERCRED, which also closes the moment between bind and chmod). The
+ * check compares user ids from the kernel, never names (a uid without a passwd entry, as in a container, has
+ * no name): the master's own uid and root (who can signal the master anyway) are let in.
+ *
+ * <p>Bounded: at most {@value #MAX_WAITING} connections wait for their request line at once (one virtual
+ * thread each); a new connection past that closes the oldest waiting one that has sent nothing yet (or else
+ * the oldest), so that a crowd of silent clients cannot lock out a real request (a client sends its line right
+ * after connecting). The line is read before the peer's uid is checked (it costs a look at the kernel), so that
+ * a request's bytes are taken in at once.
+ * At most {@value #MAX_OPEN} connections are open in all: past that a new one gets {@code error busy} and is
+ * closed at once. Each exchange, from accept to the reply, has {@link #REQUEST_TIMEOUT}: a client that sends
+ * nothing, or too slowly, is closed then.
  *
  * <p>Protocol: the client sends one request line (UTF-8, at most {@value #MAX_REQUEST_BYTES} bytes, ending
  * in a newline); the master answers one line, {@code ok <result>} or {@code error <message>}, and closes the
@@ -33,17 +46,34 @@ import org.slf4j.LoggerFactory;
 final class ControlSocket implements AutoCloseable {
     static final int MAX_REQUEST_BYTES = 4096;
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
-    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(5);
+    static final int MAX_WAITING = 64;
+    static final int MAX_OPEN = 128;
+    /** {@code scale N}: more workers than this is a typo, not a plan (each is a JVM). */
+    static final int MAX_WORKERS = 1024;
 
     private final Path path;
     private final ServerSocketChannel server;
     private final Pool pool;
     private final String owner = System.getProperty("user.name");
+    /** Accepted, no request line read yet: oldest first. */
+    /** Guarded by itself. */
+    private final java.util.LinkedHashMap<SocketChannel, AtomicLong> waiting = new java.util.LinkedHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+    private long evictions;
+    /** Closes each exchange's channel at its deadline, unless it ended before. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
+    private final AcceptBackoff acceptBackoff;
+    private long busyRefusals;
 
     private ControlSocket(Path path, ServerSocketChannel server, Pool pool) {
         this.path = path;
         this.server = server;
         this.pool = pool;
+        this.deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("workerpool-control-socket-deadline").factory());
+        this.deadlines.setRemoveOnCancelPolicy(true);
+        this.acceptBackoff = new AcceptBackoff(LOG, "control socket " + path);
     }
 
     static ControlSocket open(Path path, Pool pool) throws IOException {
@@ -69,29 +99,97 @@ final class ControlSocket implements AutoCloseable {
         while (server.isOpen()) {
             try {
                 SocketChannel client = server.accept();
-                Thread.ofVirtual().name("workerpool-control-request").start(() -> serve(client));
+                acceptBackoff.succeeded();
+                if (open.get() >= MAX_OPEN) {
+                    refuseBusy(client);
+                    continue;
+                }
+                SocketChannel oldest = null;
+                AtomicLong received = new AtomicLong(); // bytes of its request read so far, by its reader
+                synchronized (waiting) {
+                    if (waiting.size() >= MAX_WAITING) {
+                        oldest = waiting.entrySet().stream().filter(e -> e.getValue().get() == 0).findFirst()
+                                .map(java.util.Map.Entry::getKey).orElse(waiting.keySet().iterator().next());
+                        waiting.remove(oldest);
+                    }
+                    waiting.put(client, received);
+                }
+                if (oldest != null) {
+                    if (evictions++ % 1000 == 0) {
+                        LOG.warn("control socket {}: {} connections wait for their request already: closed the oldest"
+                                + " ({} closed so far)", path, MAX_WAITING, evictions);
+                    }
+                    closeQuietly(oldest);
+                }
+                open.incrementAndGet();
+                java.util.concurrent.ScheduledFuture<?> deadline = deadlines.schedule(() -> closeQuietly(client),
+                        REQUEST_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                Thread.ofVirtual().name("workerpool-control-request").start(() -> {
+                    try {
+                        serve(client, received);
+                    } finally {
+                        deadline.cancel(false);
+                        closeQuietly(client);
+                        synchronized (waiting) {
+                            waiting.remove(client);
+                        }
+                        open.decrementAndGet();
+                    }
+                });
             } catch (ClosedChannelException e) {
                 return;
             } catch (IOException e) {
-                LOG.warn("control socket {}: accept failed: {}", path, e.toString());
+                acceptBackoff.failed(e); // out of descriptors (EMFILE): wait a little instead of spinning
             }
         }
     }
 
-    private void serve(SocketChannel client) {
+    /** Past {@link #MAX_OPEN}: one line, without blocking, and closed; logged once per 1,000. */
+    private void refuseBusy(SocketChannel client) {
+        if (busyRefusals++ % 1000 == 0) {
+            LOG.warn("control socket {}: {} connections are open already: refused a connection ({} refused so far)",
+                    path, MAX_OPEN, busyRefusals);
+        }
+        try {
+            client.configureBlocking(false);
+            client.write(ByteBuffer.wrap(("error busy: " + MAX_OPEN + " requests are being served; try again"
+                    + "\n").getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException e) {
+            // the client is gone or not reading: it is closed anyway
+        } finally {
+            closeQuietly(client);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel client) {
+        try {
+            client.close();
+        } catch (IOException ignored) {
+            // nothing to do
+        }
+    }
+
+    private void serve(SocketChannel client, AtomicLong received) {
         try (client) {
-            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (!peer.user().getName().equals(owner)) {
-                LOG.warn("control socket {}: refused a request from user {}", path, peer.user().getName());
-                reply(client, "error only user " + owner + " may control this pool");
-                return;
-            }
             String request;
             try {
-                request = readLine(client);
+                request = readLine(client, received);
+                synchronized (waiting) {
+                    waiting.remove(client); // being answered: not to be closed for a newcomer
+                }
             } catch (IOException e) {
+                if (!client.isOpen()) {
+                    return; // closed at its deadline, or for a newcomer
+                }
                 reply(client, "error " + e.getMessage());
                 drain(client); // closing on unread bytes would reset the connection before the client reads
+                return;
+            }
+            String refusal = refusal(client);
+            if (refusal != null) {
+                LOG.warn("control socket {}: refused a request from {}", path, refusal);
+                reply(client, "error only uid " + ChannelPeers.ownUid() + " (" + owner + ") or root may control"
+                        + " this pool");
                 return;
             }
             reply(client, answer(request));
@@ -100,15 +198,33 @@ final class ControlSocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Null when the peer's uid (from the kernel) is the master's own or root's; else who it is. Where native
+     * access is missing, the JDK's view of the peer's user is compared with the master's (same uid, same
+     * principal).
+     */
+    private String refusal(SocketChannel client) throws IOException {
+        try {
+            int uid = ChannelPeers.of(client).uid();
+            return uid == 0 || uid == ChannelPeers.ownUid() ? null : "uid " + uid;
+        } catch (UnsupportedOperationException | LinkageError e) {
+            UnixDomainPrincipal peer = client.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            java.nio.file.attribute.UserPrincipal self = Files.getOwner(path, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            return peer.user().equals(self) ? null : "user " + peer.user().getName();
+        }
+    }
+
     /** One request line; an oversized or unterminated one is refused. */
-    private static String readLine(SocketChannel client) throws IOException {
+    private static String readLine(SocketChannel client, AtomicLong received) throws IOException {
         ByteBuffer buffer = ByteBuffer.allocate(MAX_REQUEST_BYTES + 1);
         long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
         client.configureBlocking(true);
         while (buffer.hasRemaining()) {
-            if (client.read(buffer) < 0 || System.nanoTime() > deadline) {
+            int n = client.read(buffer);
+            if (n < 0 || System.nanoTime() > deadline) {
                 break;
             }
+            received.addAndGet(n);
             for (int i = 0; i < buffer.position(); i++) {
                 if (buffer.get(i) == '\n') {
                     return new String(buffer.array(), 0, i, StandardCharsets.UTF_8).strip();
@@ -148,6 +264,10 @@ final class ControlSocket implements AutoCloseable {
                 }
                 case "scale" -> {
                     int workers = (int) positive(argument(words, "scale <workers>"), "workers");
+                    if (workers > MAX_WORKERS) {
+                        throw new IllegalArgumentException("workers must be at most " + MAX_WORKERS + ", got "
+                                + workers);
+                    }
                     pool.scale(workers);
                     yield "ok scaling to " + workers;
                 }
@@ -228,8 +348,8 @@ final class ControlSocket implements AutoCloseable {
     private static void drain(SocketChannel client) throws IOException {
         client.shutdownOutput();
         ByteBuffer sink = ByteBuffer.allocate(8192);
-        long budget = 1 << 20;
-        long deadline = System.nanoTime() + REQUEST_TIMEOUT.toNanos();
+        long budget = 64 << 10; // the rest of an oversized request is cut off: the close may reset it
+        long deadline = System.nanoTime() + 1_000_000_000L;
         int n;
         while (budget > 0 && System.nanoTime() < deadline && (n = client.read(sink.clear())) >= 0) {
             budget -= n;
@@ -245,6 +365,7 @@ final class ControlSocket implements AutoCloseable {
 
     @Override
     public void close() {
+        deadlines.shutdownNow();
         try {
             server.close();
             Files.deleteIfExists(path);

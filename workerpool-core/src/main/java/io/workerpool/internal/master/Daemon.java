@@ -112,7 +112,11 @@ final class Daemon {
         try {
             // Written beside and moved in place, so the launcher never reads half a line.
             Path partial = statusFile.resolveSibling(statusFile.getFileName() + ".partial");
-            Files.writeString(partial, line + "\n", StandardCharsets.UTF_8);
+            // The status file may sit in a shared directory: the partial file is made afresh and never through
+            // a symbolic link someone planted there (unlinking a link removes the link, not its target).
+            Files.deleteIfExists(partial);
+            Files.writeString(partial, line + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             Files.move(partial, statusFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             System.err.println("workerpool: cannot report to the launcher through " + statusFile + ": " + e);

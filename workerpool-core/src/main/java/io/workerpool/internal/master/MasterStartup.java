@@ -59,7 +59,8 @@ final class MasterStartup {
         if (sharing) {
             ControlServer server = controlServer;
             try {
-                handoff = DescriptorHandoff.Server.start(server.directory().resolve("handoff.sock"),
+                // issue 12: the server closes what the lookup returns, a copy made under the lookup's lock
+                handoff = DescriptorHandoff.Server.startHandingOver(server.directory().resolve("handoff.sock"),
                         secret -> server.isLiveSecret(secret) ? openListenFd() : null);
             } catch (IOException e) {
                 throw new PoolStartException("cannot open the socket that hands the listening socket to workers: "
@@ -173,7 +174,14 @@ final class MasterStartup {
     }
 
     private synchronized int[] openListenFd() {
-        return listenFd < 0 ? null : new int[] {listenFd};
+        // issue 12: a copy made under the lock, which the handoff closes once sent: the number of the original
+        // may be closed (pool stopping) and reused before the handoff sends it
+        try {
+            return listenFd < 0 ? null : new int[] {Posix.duplicate(listenFd)};
+        } catch (PosixException e) {
+            LOG.warn("cannot copy the listening socket for a worker: {}", e.getMessage());
+            return null;
+        }
     }
 
     /** The bound address (the real port when port 0 was asked for), or null without listen(). */

@@ -26,12 +26,36 @@ import org.slf4j.LoggerFactory;
  * {@linkplain #publish publishes} an immutable {@link PoolSnapshot} after every event, and the handlers read
  * that. {@code /metrics} comes from the optional workerpool-metrics module, found with {@link ServiceLoader};
  * without it the health endpoints still work and {@code /metrics} says what to add.
+ *
+ * <p>Bounded (the port is often reachable by anyone on the network): the JDK server is started with its own
+ * limits, {@link #LIMITS}, set as system properties before the first server of this JVM is created (the JDK reads
+ * them once, when its {@code sun.net.httpserver.ServerConfig} loads; a value the user set is kept): at most
+ * {@value #MAX_CONNECTIONS} connections (past that the server stops accepting until one closes: the rest wait in
+ * the kernel's backlog, not in the master's descriptors), a request must arrive whole within
+ * {@value #MAX_REQUEST_SECONDS} s and a response be written within {@value #MAX_RESPONSE_SECONDS} s, a connection
+ * that sends nothing is closed after at most {@value #MAX_REQUEST_SECONDS} s (checked every
+ * {@value #IDLE_CHECK_MILLIS} ms), an idle keep-alive one after {@value #IDLE_SECONDS} s.
  */
 final class MetricsServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
     private static final String TEXT = "text/plain; charset=utf-8";
     static final String MODULE_MISSING = "/metrics needs the workerpool-metrics module: add the dependency"
             + " io.workerpool:workerpool-metrics to the master's class path (or module path)";
+
+    static final int MAX_CONNECTIONS = 32;
+    static final int MAX_REQUEST_SECONDS = 5;
+    static final int MAX_RESPONSE_SECONDS = 10;
+    static final int IDLE_SECONDS = 30;
+    static final int IDLE_CHECK_MILLIS = 1000;
+    /** The JDK 25 HttpServer's limits (jdk.httpserver's ServerConfig), in the units it reads them. */
+    static final java.util.Map<String, String> LIMITS = java.util.Map.of(
+            "jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS),
+            "sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS),
+            "sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS),
+            "sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS),
+            "sun.net.httpserver.clockTick", Integer.toString(IDLE_CHECK_MILLIS),
+            "sun.net.httpserver.maxReqHeaders", "100",
+            "sun.net.httpserver.maxReqHeaderSize", Integer.toString(64 * 1024));
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -64,6 +88,11 @@ final class MetricsServer implements AutoCloseable {
         PoolSnapshot initial = PoolSnapshot.starting(workers, PoolSnapshot.needed(workers, config.readyShare()));
         MetricsServer[] self = new MetricsServer[1];
         PoolMetrics metrics = loadMetrics(() -> self[0] == null ? initial : self[0].snapshot);
+        LIMITS.forEach((name, value) -> {
+            if (System.getProperty(name) == null) {
+                System.setProperty(name, value);
+            }
+        });
         HttpServer server;
         try {
             server = HttpServer.create(config.metrics(), 64);

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.slf4j.Logger;
@@ -19,6 +20,16 @@ import org.slf4j.LoggerFactory;
  * The master's pidfile, held with an OS file lock for the master's lifetime: the lock, not the file's
  * existence, says whether a master runs, so a pidfile left by a crashed master is taken over safely.
  * The pid is written in place, before the file is cut to length, so a reader never sees it empty.
+ *
+ * <p>The path is opened without following a symbolic link (a link there is refused with one line), and a file
+ * owned by another user is refused: pidfiles often sit in shared directories such as {@code /tmp}.
+ *
+ * <p>The lock is the JDK's {@code FileChannel.tryLock}, a POSIX record lock, which the kernel drops when this
+ * process closes <em>any</em> descriptor of the same file. The master therefore keeps the only descriptor it
+ * ever opens on the pidfile for its whole life and never opens the file again (it re-checks the inode with
+ * {@code stat}, not {@code open}); no other code of the library opens it. Code of the application that opened
+ * and closed the pidfile inside the master JVM would drop the lock: an open-file-description lock
+ * ({@code F_OFD_SETLK}) would not have that weakness, and is the way to go if that is ever needed.
  */
 final class PidFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
@@ -60,8 +71,10 @@ final class PidFile implements AutoCloseable {
     private static PidFile tryAcquire(Path path, long pid) {
         FileChannel channel;
         try {
+            // O_NOFOLLOW: in a shared directory (/tmp) a link planted at the path must not make the master
+            // write its pid into (and lock) a file of the planter's choosing.
             channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
+                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (NoSuchFileException e) {
             throw new PoolStartException("cannot create pidfile " + path + ": its directory " + path.getParent()
                     + " does not exist; create it or choose another pidfile path");
@@ -69,6 +82,10 @@ final class PidFile implements AutoCloseable {
             throw new PoolStartException("cannot create pidfile " + path + ": permission denied; choose a "
                     + "writable directory for the pidfile");
         } catch (IOException e) {
+            if (Files.isSymbolicLink(path)) {
+                throw new PoolStartException("refusing pidfile " + path + ": it is a symbolic link (to "
+                        + linkTarget(path) + "), which the master does not follow; remove it or choose another path");
+            }
             if (Files.isDirectory(path)) {
                 throw new PoolStartException("cannot open pidfile " + path + ": it is a directory; name a file,"
                         + " e.g. " + path.resolve("pool.pid"));
@@ -76,6 +93,13 @@ final class PidFile implements AutoCloseable {
             throw new PoolStartException("cannot open pidfile " + path + ": " + e.getMessage(), e);
         }
         try {
+            Object owner = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            int self = io.workerpool.internal.posix.ChannelPeers.ownUid();
+            if (owner instanceof Integer uid && uid != self) {
+                channel.close();
+                throw new PoolStartException("refusing pidfile " + path + ": it belongs to uid " + uid + ", not to"
+                        + " this master's uid " + self + "; remove it or choose another path");
+            }
             FileLock lock = tryLock(channel);
             String previous = read(channel).strip();
             if (lock == null) {
@@ -96,6 +120,14 @@ final class PidFile implements AutoCloseable {
         } catch (IOException e) {
             closeQuietly(channel);
             throw new PoolStartException("cannot write pidfile " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String linkTarget(Path path) {
+        try {
+            return Files.readSymbolicLink(path).toString();
+        } catch (IOException e) {
+            return "?";
         }
     }
 

@@ -9,6 +9,9 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,18 +36,24 @@ final class StaleControlDirectories {
     private StaleControlDirectories() {
     }
 
-    /** Sweeps {@code tmp} for directories named {@code prefix*} holding a dead {@code socketName}. */
-    static void sweepInBackground(Path tmp, String prefix, String socketName) {
+    /**
+     * Sweeps {@code tmp} for directories named {@code prefix*} holding a dead {@code socketName}, except
+     * {@code own} (this master's, bound already).
+     */
+    static void sweepInBackground(Path tmp, String prefix, String socketName, Path own) {
         Thread.ofVirtual().name("workerpool-stale-directory-sweep").start(() -> {
             try {
-                List<Path> refusing = refusingDirectories(tmp, prefix, socketName, List.of());
+                List<Path> refusing = new ArrayList<>(refusingDirectories(tmp, prefix, socketName, List.of()));
+                refusing.removeIf(directory -> directory.getFileName().equals(own.getFileName()));
                 if (refusing.isEmpty()) {
                     return;
                 }
                 // A master starting right now refuses for the moment before its bind: asked again a second
                 // later, only a dead one still refuses.
                 Thread.sleep(RECHECK);
-                refusingDirectories(tmp, prefix, socketName, refusing).forEach(StaleControlDirectories::deleteFlat);
+                for (Path directory : refusingDirectories(tmp, prefix, socketName, refusing)) {
+                    deleteFlat(tmp, directory);
+                }
             } catch (IOException | RuntimeException e) {
                 LOG.debug("could not sweep stale control socket directories in {}: {}", tmp, e.toString());
             } catch (InterruptedException e) {
@@ -108,16 +117,33 @@ final class StaleControlDirectories {
         }
     }
 
-    /** The directory's files (sockets), then the directory; leaves it as it is when it holds a directory. */
-    private static void deleteFlat(Path directory) {
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-            for (Path entry : entries) {
-                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
-                    return;
-                }
-                Files.deleteIfExists(entry);
+    /**
+     * The directory's files (sockets), then the directory; leaves it as it is when it holds a directory. Never
+     * through a symbolic link: the directory is opened relative to {@code tmp} with {@code O_NOFOLLOW} and
+     * {@code O_DIRECTORY}, and its entries are unlinked relative to it ({@link SecureDirectoryStream}), so a
+     * directory swapped for a link between the check and the delete makes it fail instead of deleting
+     * elsewhere. Where the file system gives no secure directory stream, nothing is deleted.
+     */
+    private static void deleteFlat(Path tmp, Path directory) {
+        Path name = directory.getFileName();
+        try (DirectoryStream<Path> parent = Files.newDirectoryStream(tmp)) {
+            if (!(parent instanceof SecureDirectoryStream<Path> secureParent)) {
+                LOG.debug("not removing {}: no secure directory stream on this file system", directory);
+                return;
             }
-            Files.deleteIfExists(directory);
+            try (SecureDirectoryStream<Path> entries = secureParent.newDirectoryStream(name,
+                    LinkOption.NOFOLLOW_LINKS)) {
+                for (Path entry : entries) {
+                    Path entryName = entry.getFileName();
+                    BasicFileAttributes attributes = entries.getFileAttributeView(entryName,
+                            BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).readAttributes();
+                    if (attributes.isDirectory()) {
+                        return;
+                    }
+                    entries.deleteFile(entryName);
+                }
+            }
+            secureParent.deleteDirectory(name);
             LOG.debug("removed {}, left by a master that was killed", directory);
         } catch (IOException e) {
             LOG.debug("could not remove stale directory {}: {}", directory, e.toString());

@@ -83,34 +83,60 @@ public final class DescriptorHandoff {
 
     /**
      * Master side: a Unix domain socket at a path, readable and writable only by this user (mode 0600), and a
-     * daemon thread that answers one worker at a time. Descriptors the lookup function returns stay open and
-     * owned by the caller: the server only sends copies.
+     * daemon thread that accepts workers and answers up to {@value #MAX_EXCHANGES} of them at once, each on its
+     * own thread, each within {@link #EXCHANGE_TIMEOUT} from accept to the last byte (a deadline per exchange,
+     * not per read: a client trickling its request a byte at a time is cut off then). Past
+     * {@value #MAX_EXCHANGES}, new connections wait in the kernel's backlog until an exchange ends, which is
+     * bounded by the deadline; so a few slow clients cannot keep a worker from its descriptors for longer
+     * than that. Descriptors the lookup function returns stay open and owned by the caller (the server only
+     * sends copies), unless the server was started with {@link #startHandingOver}.
      */
     public static final class Server implements AutoCloseable {
         private static final int BACKLOG = 64;
+        static final int MAX_EXCHANGES = 8;
 
         private final Path path;
         private final int listeningFd;
         private final Function<byte[], int[]> descriptorsForSecret;
         private final int allowedUid;
+        private final boolean handsOver;
         private final ReentrantLock connectionLock = new ReentrantLock();
         private final Thread acceptor;
         private volatile boolean closed;
-        private int activeConnection = -1; // guarded by connectionLock
+        /** Connections being answered; guarded by connectionLock, so no number the kernel reused is touched. */
+        private final java.util.Set<Integer> active = new java.util.HashSet<>();
+        private final java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(MAX_EXCHANGES);
+        private final java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
 
-        private Server(Path path, int listeningFd, Function<byte[], int[]> descriptorsForSecret, int allowedUid) {
+        private Server(Path path, int listeningFd, Function<byte[], int[]> descriptorsForSecret, int allowedUid,
+                       boolean handsOver) {
             this.path = path;
             this.listeningFd = listeningFd;
             this.descriptorsForSecret = descriptorsForSecret;
             this.allowedUid = allowedUid;
+            this.handsOver = handsOver;
             this.acceptor = Thread.ofPlatform().name("workerpool-descriptor-handoff").daemon()
                     .unstarted(this::acceptLoop);
+            this.deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
+                    Thread.ofPlatform().daemon().name("workerpool-descriptor-handoff-deadline").factory());
+            this.deadlines.setRemoveOnCancelPolicy(true);
+        }
+
+        /**
+         * As {@link #start(Path, Function)}, but the descriptors the lookup returns are handed over: the server
+         * closes them once sent (or refused). A lookup that reads a descriptor number under its own lock returns
+         * a duplicate made under that lock, so that a concurrent close of the original cannot make the server
+         * send whatever file the kernel gives that number next.
+         */
+        public static Server startHandingOver(Path socketPath, Function<byte[], int[]> descriptorsForSecret)
+                throws IOException {
+            return start(socketPath, descriptorsForSecret, Posix.getuid(), true);
         }
 
         /**
          * Listens at {@code socketPath} and starts answering. For each worker, {@code descriptorsForSecret}
          * gets the secret it presented and returns the descriptors to send; null or none refuses. It runs on
-         * the server's thread, one call at a time; an exception it throws refuses too.
+         * the exchanges' threads, maybe several at once; an exception it throws refuses too.
          *
          * @throws PosixException when the socket cannot be created, e.g. the file already exists
          * @throws IOException when its permissions cannot be set
@@ -122,6 +148,11 @@ public final class DescriptorHandoff {
         /** As {@link #start(Path, Function)}, accepting peers of {@code allowedUid}: tests use another uid. */
         static Server start(Path socketPath, Function<byte[], int[]> descriptorsForSecret, int allowedUid)
                 throws IOException {
+            return start(socketPath, descriptorsForSecret, allowedUid, false);
+        }
+
+        private static Server start(Path socketPath, Function<byte[], int[]> descriptorsForSecret, int allowedUid,
+                                    boolean handsOver) throws IOException {
             int fd = Sockets.bindUnix(socketPath);
             try {
                 // before listen(): until then nobody can connect, so there is no window with looser permissions
@@ -133,7 +164,7 @@ public final class DescriptorHandoff {
                 deleteQuietly(socketPath, e);
                 throw e;
             }
-            Server server = new Server(socketPath, fd, descriptorsForSecret, allowedUid);
+            Server server = new Server(socketPath, fd, descriptorsForSecret, allowedUid, handsOver);
             server.acceptor.start();
             return server;
         }
@@ -157,9 +188,7 @@ public final class DescriptorHandoff {
                 closed = true;
                 // wakes the thread from accept (EINVAL) or from reading a slow worker's request
                 shutdownQuietly(listeningFd);
-                if (activeConnection >= 0) {
-                    shutdownQuietly(activeConnection);
-                }
+                active.forEach(Server::shutdownQuietly);
             } finally {
                 connectionLock.unlock();
             }
@@ -170,6 +199,7 @@ public final class DescriptorHandoff {
                     Thread.currentThread().interrupt();
                 }
             }
+            deadlines.shutdownNow();
             closeQuietly(listeningFd);
             try {
                 Files.deleteIfExists(path);
@@ -185,10 +215,16 @@ public final class DescriptorHandoff {
 
         private void acceptLoop() {
             while (!closed) {
+                try {
+                    slots.acquire(); // at most MAX_EXCHANGES at once; the others wait in the backlog
+                } catch (InterruptedException e) {
+                    return;
+                }
                 int connection;
                 try {
                     connection = Sockets.accept(listeningFd);
                 } catch (PosixException e) {
+                    slots.release();
                     if (closed || !keepAccepting(e)) {
                         return;
                     }
@@ -196,17 +232,47 @@ public final class DescriptorHandoff {
                 }
                 if (!register(connection)) {
                     closeQuietly(connection);
+                    slots.release();
                     return;
                 }
+                java.util.concurrent.ScheduledFuture<?> deadline;
                 try {
-                    answer(connection);
-                } catch (PosixException | RuntimeException e) {
-                    if (!closed) {
-                        LOGGER.warn("descriptor handoff at {}: exchange with a worker failed: {}", path, e.toString());
-                    }
-                } finally {
-                    unregisterAndClose(connection);
+                    // The deadline of the whole exchange: a shutdown wakes a read or write blocked on it.
+                    deadline = deadlines.schedule(() -> shutdownIfActive(connection), EXCHANGE_TIMEOUT.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    unregisterAndClose(connection); // closing
+                    slots.release();
+                    return;
                 }
+                Thread.ofPlatform().daemon().name("workerpool-descriptor-handoff-exchange").start(() -> {
+                    try {
+                        answer(connection);
+                    } catch (PosixException | RuntimeException e) {
+                        if (!closed) {
+                            LOGGER.warn("descriptor handoff at {}: exchange with a worker failed: {}", path,
+                                    e.toString());
+                        }
+                    } finally {
+                        deadline.cancel(false);
+                        unregisterAndClose(connection);
+                        slots.release();
+                    }
+                });
+            }
+        }
+
+        /** At the deadline: cuts the exchange short, if it is still the one that had that number. */
+        private void shutdownIfActive(int connection) {
+            connectionLock.lock();
+            try {
+                if (active.contains(connection)) {
+                    LOGGER.warn("descriptor handoff at {}: an exchange took longer than {} ms: cut off", path,
+                            EXCHANGE_TIMEOUT.toMillis());
+                    shutdownQuietly(connection);
+                }
+            } finally {
+                connectionLock.unlock();
             }
         }
 
@@ -252,16 +318,24 @@ public final class DescriptorHandoff {
                         peer.pid(), e);
                 return;
             }
-            if (descriptors == null || descriptors.length == 0) {
-                LOGGER.warn("descriptor handoff at {}: refused pid {}: unknown secret", path, peer.pid());
-                return;
+            try {
+                if (descriptors == null || descriptors.length == 0) {
+                    LOGGER.warn("descriptor handoff at {}: refused pid {}: unknown secret", path, peer.pid());
+                    return;
+                }
+                if (descriptors.length > MAX_DESCRIPTORS) {
+                    LOGGER.error("descriptor handoff at {}: refused pid {}: {} descriptors to send, more than the "
+                            + "limit of {}", path, peer.pid(), descriptors.length, MAX_DESCRIPTORS);
+                    return;
+                }
+                ScmRights.send(connection, descriptors);
+            } finally {
+                if (handsOver && descriptors != null) {
+                    for (int descriptor : descriptors) {
+                        closeQuietly(descriptor);
+                    }
+                }
             }
-            if (descriptors.length > MAX_DESCRIPTORS) {
-                LOGGER.error("descriptor handoff at {}: refused pid {}: {} descriptors to send, more than the "
-                        + "limit of {}", path, peer.pid(), descriptors.length, MAX_DESCRIPTORS);
-                return;
-            }
-            ScmRights.send(connection, descriptors);
         }
 
         /** The secret the worker sent, or null (logged) when its request is malformed. */
@@ -291,7 +365,7 @@ public final class DescriptorHandoff {
                 if (closed) {
                     return false;
                 }
-                activeConnection = connection;
+                active.add(connection);
                 return true;
             } finally {
                 connectionLock.unlock();
@@ -302,7 +376,7 @@ public final class DescriptorHandoff {
         private void unregisterAndClose(int connection) {
             connectionLock.lock();
             try {
-                activeConnection = -1;
+                active.remove(connection);
                 closeQuietly(connection);
             } finally {
                 connectionLock.unlock();

@@ -301,6 +301,21 @@ public final class Posix {
         return (int) callInfallible(Libc.GETUID);
     }
 
+    /**
+     * A new descriptor for what {@code fd} refers to, close-on-exec: to hand a descriptor to another thread
+     * that will use and close it, made while the original is known to be open.
+     */
+    public static int duplicate(int fd) throws PosixException {
+        int copy = dup(fd);
+        try {
+            setCloseOnExec(copy);
+        } catch (PosixException e) {
+            close(copy);
+            throw e;
+        }
+        return copy;
+    }
+
     /** A new descriptor, the lowest free one, for what {@code fd} refers to; not close-on-exec. */
     static int dup(int fd) throws PosixException {
         return (int) Libc.DUP.call(fd);

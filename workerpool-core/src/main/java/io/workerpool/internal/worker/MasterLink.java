@@ -133,9 +133,14 @@ final class MasterLink implements LogSink {
                 Thread.sleep(Math.min(intervalMillis, PARENT_DEATH_SIGNAL_DELAY_MILLIS));
                 armParentDeathSignal();
             }
+            // Worker.alive() (opt-in): its own loop must have said so within the time between beats that the
+            // master still accepts (workerTimeout less one interval), or this thread stays silent too.
+            long aliveWindowNanos = Math.max(1, settings.workerTimeout().toNanos() - intervalMillis * 1_000_000L);
             while (!closing) {
                 Thread.sleep(intervalMillis);
-                channel.send(new Message.Heartbeat());
+                if (!Liveness.silentFor(aliveWindowNanos, settings.workerId())) {
+                    channel.send(new Message.Heartbeat());
+                }
             }
         } catch (IOException | InterruptedException e) {
             // the reader sees the same closed channel and decides
