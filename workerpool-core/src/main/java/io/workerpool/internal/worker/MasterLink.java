@@ -192,6 +192,7 @@ final class MasterLink implements LogSink {
 
     /** Sends, or drops when the master is gone: the reader thread deals with a dead channel. */
     void send(Message message) {
+        LogForwarding.flush(); // records logged before this message arrive before it
         try {
             channel.send(message);
         } catch (IOException ignored) {
@@ -202,6 +203,11 @@ final class MasterLink implements LogSink {
     @Override
     public void send(ForwardedLogRecord record) throws IOException {
         channel.send(new Message.Log(record));
+    }
+
+    @Override
+    public void sendBatch(List<ForwardedLogRecord> records) throws IOException {
+        channel.send(new Message.LogBatch(records));
     }
 
     @Override
@@ -216,6 +222,7 @@ final class MasterLink implements LogSink {
     }
 
     void close() {
+        LogForwarding.flush();
         closing = true;
         try {
             channel.close();
