@@ -104,16 +104,20 @@ final class MasterLink implements LogSink {
     private void readRequests() {
         try {
             while (true) {
-                switch (channel.receive()) {
-                    case Message.Stop ignored -> {
-                        stopRequests.requestStop();
-                        assignment.complete(-1);
-                    }
-                    case Message.Assign assign -> assignment.complete(assign.workerId());
-                    case Message.Interrupt ignored -> stopRequests.requestInterrupt();
-                    case Message.LevelReply reply -> LogForwarding.applyLevels(reply.levels());
-                    case Message.ReopenOutput reopen -> OutputFiles.reopen(reopen.stdout(), reopen.stderr());
-                    default -> { }
+                // instanceof, not a pattern switch: a switch over types bootstraps through invokedynamic and
+                // spins a class with the ClassFile API on first use, some 40 JDK classes on the boot path.
+                Message message = channel.receive();
+                if (message instanceof Message.Stop) {
+                    stopRequests.requestStop();
+                    assignment.complete(-1);
+                } else if (message instanceof Message.Assign assign) {
+                    assignment.complete(assign.workerId());
+                } else if (message instanceof Message.Interrupt) {
+                    stopRequests.requestInterrupt();
+                } else if (message instanceof Message.LevelReply reply) {
+                    LogForwarding.applyLevels(reply.levels());
+                } else if (message instanceof Message.ReopenOutput reopen) {
+                    OutputFiles.reopen(reopen.stdout(), reopen.stderr());
                 }
             }
         } catch (IOException e) {
