@@ -124,6 +124,7 @@ public final class BenchMain {
     private static void runLifecycle(BenchContext context, List<PoolPeer> available, Measurements m) {
         LifecycleBench bench = new LifecycleBench(context);
         List<PoolPeer> peers = new ArrayList<>(available);
+        peers.add(1, WorkerpoolPeer.withSpares(1));
         if (context.settings().quick()) {
             m.skipped.put(Report.OURS_AOT, "not in --quick runs");
         } else {
@@ -133,6 +134,10 @@ public final class BenchMain {
                 peers.add(1, WorkerpoolPeer.withAotCache(cache));
             }
         }
+        progress("counting the classes a worker loads until ready, and a bare JVM ...");
+        m.classes = ClassCount.measure(context);
+        progress("  worker %d classes until onStart (%d from the CDS archive), bare JVM %d until main()",
+                m.classes.worker(), m.classes.fromCds(), m.classes.bare());
         int reps = context.settings().repetitions();
         for (int rep = 1; rep <= reps; rep++) {
             m.sampleLoad();
@@ -192,6 +197,8 @@ public final class BenchMain {
             progress("HTTP %d/%d ...", rep, reps);
             Wrk.Result jetty = bench.jetty(rep);
             m.httpJetty.add(jetty);
+            Wrk.Result alone = bench.jettyAlone(rep);
+            m.httpAlone.add(alone);
             String nodeText = "";
             if (node) {
                 Wrk.Result nodeResult = bench.node(rep);
@@ -199,7 +206,9 @@ public final class BenchMain {
                 nodeText = String.format(Locale.ROOT, "; Node %,.0f requests/s, p99 %.2f ms",
                         nodeResult.requestsPerSecond(), nodeResult.p99Millis());
             }
-            progress("  Jetty %,.0f requests/s, p99 %.2f ms%s", jetty.requestsPerSecond(), jetty.p99Millis(), nodeText);
+            progress("  Jetty %,.0f requests/s, p99 %.2f ms, responses per worker %s; alone in one JVM %,.0f requests/s,"
+                    + " p99 %.2f ms%s", jetty.requestsPerSecond(), jetty.p99Millis(), jetty.perWorker(),
+                    alone.requestsPerSecond(), alone.p99Millis(), nodeText);
         }
     }
 

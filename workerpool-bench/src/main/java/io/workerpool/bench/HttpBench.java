@@ -56,14 +56,27 @@ final class HttpBench {
     }
 
     Wrk.Result jetty(int repetition) {
+        return jetty(repetition, false);
+    }
+
+    /**
+     * The same Jetty server alone in one JVM, without the library: one server with the threads of all the
+     * pool's workers together (the baseline of the library's cost per request).
+     */
+    Wrk.Result jettyAlone(int repetition) {
+        return jetty(repetition, true);
+    }
+
+    private Wrk.Result jetty(int repetition, boolean alone) {
         int port = BenchContext.freePort();
         int workers = context.settings().httpWorkers();
-        String tag = "http-jetty-" + repetition;
+        String tag = (alone ? "http-jetty-alone-" : "http-jetty-") + repetition;
         List<String> command = context.javaCommandWithClasspath(List.of("-Dworkerpool.example.port=" + port,
-                "-Dworkerpool.example.workers=" + workers), examplesClasspath(), JETTY_EXAMPLE);
+                "-Dworkerpool.example.workers=" + workers, "-Dworkerpool.example.alone=" + alone),
+                examplesClasspath(), JETTY_EXAMPLE);
         try (Child server = Child.start("Jetty example " + tag, command, context.runDir(), Map.of(),
                 context.runDir().resolve(tag + ".log"))) {
-            return measure(server, port, workers);
+            return measure(server, port, alone ? 1 : workers);
         }
     }
 
@@ -83,9 +96,21 @@ final class HttpBench {
         awaitAllWorkersAnswering(server, port, workers);
         Wrk.run(port, context.settings().httpWarmup());
         server.requireAlive();
-        Wrk.Result result = Wrk.run(port, context.settings().httpDuration());
+        Wrk.Result result = Wrk.run(port, context.settings().httpDuration(), spreadScript());
         server.requireAlive();
         return result;
+    }
+
+    private Path spreadScript() {
+        Path script = context.runDir().resolve("spread.lua");
+        try {
+            if (!Files.exists(script)) {
+                Files.writeString(script, Wrk.SPREAD_SCRIPT);
+            }
+        } catch (IOException e) {
+            throw new BenchException("cannot write " + script + ": " + e.getMessage(), e);
+        }
+        return script;
     }
 
     /** Sends requests on fresh connections until each of the workers has answered once. */

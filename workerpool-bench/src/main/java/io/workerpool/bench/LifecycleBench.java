@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 final class LifecycleBench {
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REPLACEMENT_TIMEOUT = Duration.ofSeconds(30);
+    /** How long a new hot spare gets to boot before the next kill (a worker boot is 0.2 to 1 s on 2 busy cores). */
+    static final Duration SPARE_WARM_UP = Duration.ofSeconds(2);
 
     /**
      * What one repetition measured; NaN where it does not apply to the peer. {@code restartCpuMs} and
@@ -108,6 +110,10 @@ final class LifecycleBench {
                     warnings.add("worker " + victim.id() + " was replaced by a worker with id " + replacement.id());
                 }
                 StampTail.sleep(settings.killGap());
+                if (workerpool && ((WorkerpoolPeer) peer).hasSpares()) {
+                    // The promotion started a new spare: let it boot and wait, or the next kill finds none.
+                    StampTail.sleep(SPARE_WARM_UP);
+                }
                 if (ours) {
                     Start hello = helloWorld();
                     bareStarts.add(hello.wallMs());

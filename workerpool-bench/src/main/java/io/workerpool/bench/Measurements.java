@@ -13,6 +13,10 @@ final class Measurements {
     long floodRecords;
     final List<Wrk.Result> httpJetty = new ArrayList<>();
     final List<Wrk.Result> httpNode = new ArrayList<>();
+    /** The same Jetty server alone in one JVM with the threads of all the pool's workers: the baseline. */
+    final List<Wrk.Result> httpAlone = new ArrayList<>();
+    /** Classes loaded by a worker until its onStart, and by a bare JVM until main(); null when not measured. */
+    ClassCount.Result classes;
     /** Why a peer or a benchmark was skipped, by peer or benchmark name. */
     final Map<String, String> skipped = new LinkedHashMap<>();
     final Map<String, String> versions = new LinkedHashMap<>();

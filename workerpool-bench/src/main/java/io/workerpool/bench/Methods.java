@@ -37,6 +37,14 @@ final class Methods {
                         + " then every worker starts with `-XX:AOTCache=worker.aot`. The JDK caches classes from jars"
                         + " only, so this pool runs from the module jars. It shows how much of a restart is class"
                         + " loading and linking.",
+                "**Hot spares.** The same restart with the pool built with `spares(1)`: the SIGKILLed worker's id"
+                        + " goes to the warmed-up spare, and the figure runs to the spare's onStart. After each"
+                        + " replacement the harness waits " + LifecycleBench.SPARE_WARM_UP.toSeconds() + " s more, so"
+                        + " that the new spare has booted before the next kill.",
+                "**Classes until ready.** Once per run: a one-worker pool whose worker runs with"
+                        + " `-Xlog:class+load`, counted up to the first class its onStart loads; a hello world with the"
+                        + " same option, counted up to the first class its main() loads. A count, not a timing: the"
+                        + " load of the machine doesn't change it.",
                 "**Cold start.** From just before the launcher forks the pool's first process to the ready stamp of"
                         + " the last of its " + s.poolWorkers() + " workers.",
                 "**Footprint.** Right after the cold start and a " + s.settle().toMillis() + " ms settle: the master's"
@@ -57,7 +65,10 @@ final class Methods {
                         + " workers (Node's default scheduling: the primary accepts, round-robin), on 127.0.0.1."
                         + " After every worker has answered: `" + Wrk.describe() + " -d" + s.httpWarmup().toSeconds()
                         + "s` warm-up, then the measured `-d" + s.httpDuration().toSeconds() + "s`. wrk shares the"
-                        + " machine's cores with the servers, as it does for both.",
+                        + " machine's cores with the servers, as it does for both. Baseline: the same Jetty server"
+                        + " (`-Dworkerpool.example.alone=true`) alone in one JVM, without the library, with the"
+                        + " acceptors, selectors and pool threads of all the workers together. Responses per worker:"
+                        + " the measured wrk run counts the worker id in each response body (a Lua script).",
                 "Raw logs of a run are in `workerpool-bench/target/bench-run/`.");
     }
 }

@@ -15,11 +15,18 @@ import java.util.function.ToDoubleFunction;
 final class Report {
     static final String OURS = "workerpool";
     static final String OURS_AOT = "workerpool, workers on an AOT cache";
+    static final String OURS_SPARES = "workerpool, spares(1)";
     static final String NODE = "Node.js cluster";
     static final String GUNICORN = "gunicorn";
-    static final double RESTART_OVER_BARE_TARGET = 1.2;
+    static final double RESTART_OVER_BARE_TARGET = 1.5;
+    static final double AOT_RESTART_OVER_BARE_TARGET = 1.2;
+    static final double START_CPU_OVER_BARE_TARGET = 1.5;
+    static final double COLD_START_OVER_NODE_TARGET = 2.0;
     static final double LOG_RATE_TARGET = 200_000;
+    static final double LOG_OVER_ONE_JVM_TARGET = 0.9;
     static final double HTTP_RATIO_TARGET = 1.5;
+    static final double HTTP_OVER_ALONE_TARGET = 0.97;
+    static final double HTTP_P99_OVER_ALONE_TARGET = 1.5;
     static final double IDLE_CPU_TARGET = 0.5;
     static final double WORKER_OVERHEAD_TARGET_MB = 5;
 
@@ -35,6 +42,7 @@ final class Report {
         List<Row> rows = new ArrayList<>();
         restartRows(rows);
         restartCpuRow(rows);
+        classCountRow(rows);
         coldStartRow(rows);
         logRows(rows);
         httpRows(rows);
@@ -48,7 +56,7 @@ final class Report {
         rows.add(new Row("Restart: SIGKILL → replacement ready, p50 (ms)", ms(ours),
                 peerCell(NODE, perRun(NODE, r -> Summary.percentile(r.restartMs(), 50)), ResultTable::millis),
                 peerCell(GUNICORN, gunicorn, ResultTable::millis), ratio(ours, gunicorn, " of gunicorn"),
-                "≤ gunicorn's (needs hot spares)", verdict(ours, gunicorn, (o, g) -> o <= g)));
+                "— (hot spares: below)", Row.NONE));
         Summary ours95 = perRun(OURS, r -> Summary.percentile(r.restartMs(), 95));
         Summary gunicorn95 = perRun(GUNICORN, r -> Summary.percentile(r.restartMs(), 95));
         rows.add(new Row("Restart, p95 (ms)", ms(ours95),
@@ -59,7 +67,7 @@ final class Report {
         rows.add(new Row("Bare JVM start (hello world), p50 (ms): the floor", ms(bare), Row.NONE, Row.NONE,
                 bare == null || ours == null ? Row.NONE
                         : "restart p50 = " + ResultTable.ratio(ours.median() / bare.median()),
-                "restart p50 ≤ 1.2× this (no spares)",
+                "restart p50 ≤ 1.5× this (no spares)",
                 verdict(ours, bare, (o, b) -> o <= RESTART_OVER_BARE_TARGET * b)));
         if (!m.lifecycle(OURS_AOT).isEmpty() || m.skipped.containsKey(OURS_AOT)) {
             Summary aot = perRun(OURS_AOT, r -> Summary.percentile(r.restartMs(), 50));
@@ -69,8 +77,29 @@ final class Report {
                     : ms(aot) + "; p95 " + ms(aot95), Row.NONE, Row.NONE,
                     aot == null || bare == null ? Row.NONE : "= " + ResultTable.ratio(aot.median() / bare.median())
                             + " of bare JVM", "≤ 1.2× bare JVM", verdict(aot, bare,
-                    (o, b) -> o <= RESTART_OVER_BARE_TARGET * b)));
+                    (o, b) -> o <= AOT_RESTART_OVER_BARE_TARGET * b)));
         }
+        if (!m.lifecycle(OURS_SPARES).isEmpty()) {
+            Summary spares = perRun(OURS_SPARES, r -> Summary.percentile(r.restartMs(), 50));
+            Summary spares95 = perRun(OURS_SPARES, r -> Summary.percentile(r.restartMs(), 95));
+            rows.add(new Row("Restart with hot spares (`spares(1)`): SIGKILL → the spare's onStart ran, p50 (ms)",
+                    ms(spares), Row.NONE, peerCell(GUNICORN, gunicorn, ResultTable::millis),
+                    ratio(spares, gunicorn, " of gunicorn"), "≤ gunicorn's", verdict(spares, gunicorn, (o, g) -> o <= g)));
+            rows.add(new Row("↳ with hot spares, p95 (ms)", ms(spares95), Row.NONE,
+                    peerCell(GUNICORN, gunicorn95, ResultTable::millis), ratio(spares95, gunicorn95, " of gunicorn"),
+                    Row.NONE, Row.NONE));
+        }
+    }
+
+    /** Classes loaded until ready: a count from the JVM's class-load log, not a timing. */
+    private void classCountRow(List<Row> rows) {
+        ClassCount.Result c = m.classes;
+        if (c == null) {
+            return;
+        }
+        rows.add(new Row("Classes loaded by a worker until its onStart vs a bare JVM until main()",
+                c.worker() + " (" + c.fromCds() + " from the CDS archive)", Row.NONE, Row.NONE,
+                "bare JVM " + c.bare() + "; " + ResultTable.ratio((double) c.worker() / c.bare()), Row.NONE, Row.NONE));
     }
 
     /** CPU time, not wall time: what a start costs, whatever the neighbours do. */
@@ -89,7 +118,8 @@ final class Report {
         rows.add(new Row("Restart: CPU time the new worker used until ready, p50 (ms)", ms(ours),
                 peerCell(NODE, perRun(NODE, restartCpu), ResultTable::millis),
                 peerCell(GUNICORN, perRun(GUNICORN, restartCpu), ResultTable::millis),
-                others.isEmpty() ? Row.NONE : String.join("; ", others), Row.NONE, Row.NONE));
+                others.isEmpty() ? Row.NONE : String.join("; ", others), "≤ 1.5× bare JVM (no AOT cache)",
+                verdict(ours, bare, (o, b) -> o <= START_CPU_OVER_BARE_TARGET * b)));
     }
 
     /** The median of the finite values, NaN when there are none. */
@@ -104,11 +134,13 @@ final class Report {
         rows.add(new Row("Cold start: launch → " + settings.poolWorkers() + " workers ready (ms)", ms(ours),
                 peerCell(NODE, node, ResultTable::millis),
                 peerCell(GUNICORN, perRun(GUNICORN, LifecycleBench.Run::coldStartMs), ResultTable::millis),
-                ratio(ours, node, " of Node"), "≤ Node's", verdict(ours, node, (o, n) -> o <= n)));
+                ratio(ours, node, " of Node"), "≤ 2× Node's",
+                verdict(ours, node, (o, n) -> o <= COLD_START_OVER_NODE_TARGET * n)));
         Summary aot = perRun(OURS_AOT, LifecycleBench.Run::coldStartMs);
         if (aot != null) {
             rows.add(new Row("↳ Cold start (ms), workers on an AOT cache (`aotCache(file)`)", ms(aot), Row.NONE, Row.NONE,
-                    ratio(aot, node, " of Node"), "≤ Node's", verdict(aot, node, (o, n) -> o <= n)));
+                    ratio(aot, node, " of Node"), "≤ 2× Node's",
+                    verdict(aot, node, (o, n) -> o <= COLD_START_OVER_NODE_TARGET * n)));
         }
     }
 
@@ -126,7 +158,8 @@ final class Report {
         rows.add(new Row("Log forwarding: 4 workers → master's Logback file (records/s)",
                 ResultTable.cell(pool, ResultTable::count), Row.NONE, Row.NONE,
                 direct == null ? Row.NONE : ResultTable.ratio(pool.median() / direct.median()) + " of one JVM",
-                "≥ 200,000/s", ResultTable.verdict(pool.median() >= LOG_RATE_TARGET)));
+                "≥ 0.9× one JVM", direct == null ? Row.NONE
+                        : ResultTable.verdict(pool.median() >= LOG_OVER_ONE_JVM_TARGET * direct.median())));
         rows.add(Row.ours("Same records, 4 threads of one JVM → Logback file (records/s)",
                 ResultTable.cell(direct, ResultTable::count)));
         Summary cost = Summary.of(m.floodPool.stream().map(LogFloodBench.Run::cpuMicrosPerRecord).toList());
@@ -170,6 +203,25 @@ final class Report {
         rows.add(new Row("HTTP p99 latency (ms)", ResultTable.cell(jettyP99, ResultTable::millis),
                 peerCell(NODE, nodeP99, ResultTable::millis), notCompared, ratio(jettyP99, nodeP99, " of Node"),
                 Row.NONE, Row.NONE));
+        if (!m.httpAlone.isEmpty()) {
+            Summary alone = Summary.of(m.httpAlone.stream().map(Wrk.Result::requestsPerSecond).toList());
+            Summary aloneP99 = Summary.of(m.httpAlone.stream().map(Wrk.Result::p99Millis).toList());
+            rows.add(new Row("↳ the same Jetty server alone in one JVM, the threads of " + settings.httpWorkers()
+                    + " workers (requests/s)", ResultTable.cell(alone, ResultTable::count), Row.NONE, Row.NONE,
+                    "pool = " + ResultTable.ratio(jetty.median() / alone.median()), "pool ≥ 0.97× this",
+                    ResultTable.verdict(jetty.median() >= HTTP_OVER_ALONE_TARGET * alone.median())));
+            rows.add(new Row("↳ its p99 latency (ms)", ResultTable.cell(aloneP99, ResultTable::millis), Row.NONE,
+                    Row.NONE, "pool = " + ResultTable.ratio(jettyP99.median() / aloneP99.median()),
+                    "pool ≤ 1.5× this",
+                    ResultTable.verdict(jettyP99.median() <= HTTP_P99_OVER_ALONE_TARGET * aloneP99.median())));
+        }
+        List<Double> shares = m.httpJetty.stream().map(Wrk.Result::busiestShare).filter(Double::isFinite).toList();
+        if (!shares.isEmpty()) {
+            rows.add(new Row("HTTP: responses per worker, the busiest worker's share (even: "
+                    + ResultTable.percent(100.0 / settings.httpWorkers()) + ")", ResultTable.cell(Summary.of(
+                    shares.stream().map(x -> 100 * x).toList()), ResultTable::percent), Row.NONE, Row.NONE, Row.NONE,
+                    Row.NONE, Row.NONE));
+        }
     }
 
     private void footprintRows(List<Row> rows) {
@@ -303,7 +355,21 @@ final class Report {
                         + " records.");
             }
         }
+        for (int i = 0; i < m.httpJetty.size(); i++) {
+            if (!m.httpJetty.get(i).perWorker().isEmpty()) {
+                notes.add("HTTP repetition " + (i + 1) + ", responses per worker id: " + m.httpJetty.get(i).perWorker()
+                        + ".");
+            }
+        }
+        if (m.classes != null) {
+            StringBuilder top = new StringBuilder();
+            m.classes.extraByPackage().entrySet().stream().limit(12).forEach(e -> top.append(top.isEmpty() ? "" : ", ")
+                    .append(e.getKey()).append(' ').append(e.getValue()));
+            notes.add("Classes a worker loads until onStart and a bare JVM does not, by package (top 12): " + top
+                    + ".");
+        }
         addWrkErrors(notes, "Jetty", m.httpJetty);
+        addWrkErrors(notes, "Jetty alone", m.httpAlone);
         addWrkErrors(notes, "Node", m.httpNode);
         notes.addAll(m.warnings);
         return notes;

@@ -9,7 +9,7 @@ import java.nio.file.Path;
  * Usage: {@code RestartPool STAMP_FILE WORKERS}. The harness SIGKILLs workers and times their replacements.
  * System properties: {@code bench.workerJvmOptions} (space-separated) adds JVM options for the workers only,
  * {@code bench.stopTimeoutSeconds} (default 5) is the pool's stop timeout, {@code bench.aotCache} a file for
- * {@code aotCache(...)}.
+ * {@code aotCache(...)}, {@code bench.spares} (default 0) the pool's hot spares.
  */
 public final class RestartPool {
     private RestartPool() {
@@ -28,18 +28,38 @@ public final class RestartPool {
         }
     }
 
+    /**
+     * The space-separated words of {@code text}. Not {@code String.split("\\s+")}: this main runs in every
+     * worker too, and a regex there loads some 25 JDK classes a bare JVM doesn't (counted by {@link ClassCount}).
+     */
+    static String[] words(String text) {
+        java.util.List<String> words = new java.util.ArrayList<>();
+        int start = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            boolean space = i == text.length() || Character.isWhitespace(text.charAt(i));
+            if (space && start >= 0) {
+                words.add(text.substring(start, i));
+                start = -1;
+            } else if (!space && start < 0) {
+                start = i;
+            }
+        }
+        return words.toArray(new String[0]);
+    }
+
     public static void main(String[] args) {
         Path stamps = Path.of(args[0]);
         int workers = Integer.parseInt(args[1]);
-        String[] workerOptions = System.getProperty("bench.workerJvmOptions", "").trim().split("\\s+");
+        String[] workerOptions = words(System.getProperty("bench.workerJvmOptions", ""));
         Supervisor.Builder builder = Supervisor.builder(id -> new StampingWorker(id, stamps));
         String aotCache = System.getProperty("bench.aotCache");
         if (aotCache != null) {
             builder.aotCache(Path.of(aotCache));
         }
-        builder.workers(workers)
+        builder.spares(Integer.getInteger("bench.spares", 0))
+                .workers(workers)
                 .stopTimeout(java.time.Duration.ofSeconds(Long.getLong("bench.stopTimeoutSeconds", 5)))
-                .workerJvmOptions(workerOptions[0].isEmpty() ? new String[0] : workerOptions)
+                .workerJvmOptions(workerOptions)
                 .build()
                 .main();
     }

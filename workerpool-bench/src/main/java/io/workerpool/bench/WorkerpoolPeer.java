@@ -26,6 +26,16 @@ final class WorkerpoolPeer implements PoolPeer {
         return new WorkerpoolPeer(Report.OURS, null, List.of());
     }
 
+    /** The same pool with hot spares: a SIGKILLed worker's id goes to a warmed-up spare JVM. */
+    static WorkerpoolPeer withSpares(int spares) {
+        return new WorkerpoolPeer(Report.OURS_SPARES, null, List.of("-Dbench.spares=" + spares));
+    }
+
+    /** Whether the pool keeps hot spares: after a promotion, the next kill waits for the new spare. */
+    boolean hasSpares() {
+        return masterOptions.stream().anyMatch(o -> o.startsWith("-Dbench.spares="));
+    }
+
     static WorkerpoolPeer withAotCache(AotCache.Cache cache) {
         return new WorkerpoolPeer(Report.OURS_AOT, cache.classpath(), List.of("-Dbench.aotCache=" + cache.file()));
     }

@@ -19,18 +19,62 @@ final class Wrk {
             Pattern.MULTILINE);
     private static final Pattern SOCKET_ERRORS = Pattern.compile("Socket errors: (.*)");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern PER_WORKER = Pattern.compile("^SPREAD worker (\\d+) (\\d+)$", Pattern.MULTILINE);
 
-    /** What wrk reported: requests per second, the 99th percentile latency, and errors if any (or null). */
-    record Result(double requestsPerSecond, double p99Millis, String errors) {
+    /**
+     * A wrk script that counts the responses per worker ("hello from worker N" in the body) and prints
+     * {@code SPREAD worker N COUNT} lines at the end: how the connections spread across the workers.
+     */
+    static final String SPREAD_SCRIPT = """
+            local threads = {}
+            function setup(thread) table.insert(threads, thread) end
+            function init(args) counts = {} end
+            function response(status, headers, body)
+              local w = string.match(body, "worker (%d+)")
+              if w then counts[w] = (counts[w] or 0) + 1 end
+            end
+            function done(summary, latency, requests)
+              local total = {}
+              for _, t in ipairs(threads) do
+                for k, v in pairs(t:get("counts")) do total[k] = (total[k] or 0) + v end
+              end
+              for k, v in pairs(total) do io.write(string.format("SPREAD worker %s %d\\n", k, v)) end
+            end
+            """;
+
+    /**
+     * What wrk reported: requests per second, the 99th percentile latency, errors if any (or null), and
+     * with the spread script, the responses each worker sent, by worker id (empty without it).
+     */
+    record Result(double requestsPerSecond, double p99Millis, String errors, java.util.Map<Integer, Long> perWorker) {
+        Result(double requestsPerSecond, double p99Millis, String errors) {
+            this(requestsPerSecond, p99Millis, errors, java.util.Map.of());
+        }
+
+        /** The busiest worker's share of all responses (0..1), or NaN without counts. */
+        double busiestShare() {
+            long total = perWorker.values().stream().mapToLong(Long::longValue).sum();
+            return total == 0 ? Double.NaN
+                    : perWorker.values().stream().mapToLong(Long::longValue).max().orElse(0) / (double) total;
+        }
     }
 
     private Wrk() {
     }
 
     static Result run(int port, Duration duration) {
+        return run(port, duration, null);
+    }
+
+    /** With a {@code script} (a file holding {@link #SPREAD_SCRIPT}), the result counts responses per worker. */
+    static Result run(int port, Duration duration, java.nio.file.Path script) {
         String url = "http://127.0.0.1:" + port + "/";
-        List<String> command = List.of("wrk", "-t" + THREADS, "-c" + CONNECTIONS, "-d" + duration.toSeconds() + "s",
-                "--latency", "--timeout", "5s", url);
+        List<String> command = new java.util.ArrayList<>(List.of("wrk", "-t" + THREADS, "-c" + CONNECTIONS,
+                "-d" + duration.toSeconds() + "s", "--latency", "--timeout", "5s"));
+        if (script != null) {
+            command.addAll(List.of("-s", script.toString()));
+        }
+        command.add(url);
         try {
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
@@ -69,7 +113,13 @@ final class Wrk {
         if (non2xx.find()) {
             errors.append(errors.isEmpty() ? "" : "; ").append(non2xx.group(1)).append(" non-2xx responses");
         }
-        return new Result(Double.parseDouble(rps.group(1)), millis, errors.isEmpty() ? null : errors.toString());
+        java.util.Map<Integer, Long> perWorker = new java.util.TreeMap<>();
+        Matcher spread = PER_WORKER.matcher(output);
+        while (spread.find()) {
+            perWorker.put(Integer.parseInt(spread.group(1)), Long.parseLong(spread.group(2)));
+        }
+        return new Result(Double.parseDouble(rps.group(1)), millis, errors.isEmpty() ? null : errors.toString(),
+                java.util.Collections.unmodifiableMap(perWorker));
     }
 
     static String describe() {

@@ -36,4 +36,12 @@ class WrkTest {
         assertThat(Wrk.parse(OUTPUT.replace("15.77ms", "950.00us")).p99Millis()).isEqualTo(0.95);
         assertThat(Wrk.parse(OUTPUT.replace("15.77ms", "1.20s")).p99Millis()).isEqualTo(1200.0);
     }
+
+    @Test
+    void readsResponsesPerWorkerFromTheSpreadScript() {
+        Wrk.Result result = Wrk.parse(OUTPUT + "SPREAD worker 1 300\nSPREAD worker 0 100\n");
+        assertThat(result.perWorker()).containsExactly(java.util.Map.entry(0, 100L), java.util.Map.entry(1, 300L));
+        assertThat(result.busiestShare()).isEqualTo(0.75);
+        assertThat(Wrk.parse(OUTPUT).busiestShare()).isNaN();
+    }
 }

@@ -40,8 +40,26 @@ public final class JettyWorker extends Worker {
         onShutdown(this::stopJetty);
     }
 
+    /**
+     * The same server alone in this JVM, without the library, bound to {@code port} on 127.0.0.1: as many
+     * acceptors, selectors and pool threads as {@code workers} workers have together. Serves until killed.
+     */
+    static void serveAlone(int port, int workers) throws Exception {
+        int perWorkerThreads = new org.eclipse.jetty.util.thread.QueuedThreadPool().getMaxThreads();
+        Server alone = new Server(new org.eclipse.jetty.util.thread.QueuedThreadPool(perWorkerThreads * workers));
+        int selectorsPerWorker = new ServerConnector(new Server()).getSelectorManager().getSelectorCount();
+        ServerConnector connector = new ServerConnector(alone, workers, selectorsPerWorker * workers);
+        connector.setHost("127.0.0.1");
+        connector.setPort(port);
+        alone.addConnector(connector);
+        alone.setHandler(new Hello("hello from worker 0 (pid " + ProcessHandle.current().pid() + ", alone)\n",
+                new AtomicBoolean()));
+        alone.start();
+        alone.join();
+    }
+
     private void startJetty() throws Exception {
-        connector = new ServerConnector(server);
+        connector = new SharedSocketConnector(server);
         connector.open(listenChannel()); // accept on the master's socket instead of binding a new one
         server.addConnector(connector);
         String body = "hello from worker " + id() + " (pid " + ProcessHandle.current().pid() + ")\n";

@@ -434,6 +434,18 @@ final class ControlServer implements AutoCloseable {
                         counter.run();
                     }
                 }
+                case Message.LogBatch batch -> { // perf (issue 14): a worker's records, one frame per batch
+                    for (var record : batch.records()) {
+                        connection.noteLogged(record.level(), record.message());
+                    }
+                    logReplay.replayBatch(connection.workerId(), batch.records());
+                    Runnable counter = logRecordCounter;
+                    if (counter != null) {
+                        for (int i = batch.records().size(); i > 0; i--) {
+                            counter.run();
+                        }
+                    }
+                }
                 case Message.LevelQuery query -> connection.sendReply(new Message.LevelReply(levelsOf(query)));
                 // Each at most once per JVM: a worker cannot flood the loop's queue with events (a flood of
                 // any other frame costs its own reader only, which stops reading its socket meanwhile).

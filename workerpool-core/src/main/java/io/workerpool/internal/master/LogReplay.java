@@ -109,6 +109,54 @@ public final class LogReplay {
     }
 
     /**
+     * Emits a worker's batch of records in order, as {@link #replay} does each one, with the replaying thread's
+     * MDC and name saved and restored once for the batch instead of once per record: the thread is renamed
+     * only when the worker thread's name changes from one record to the next, and the MDC is set only when
+     * the record's MDC differs from the previous one's. A record the master's levels don't enable is skipped.
+     *
+     * @param workerId the id of the worker that sent the records, put in the MDC as {@value #WORKER_MDC_KEY}
+     */
+    public void replayBatch(int workerId, java.util.List<ForwardedLogRecord> records) {
+        Thread current = Thread.currentThread();
+        String ownName = current.getName();
+        String name = ownName;
+        Map<String, String> ownMdc = MDC.getCopyOfContextMap();
+        String id = workerIdText(workerId);
+        Map<String, String> mdcSet = null; // the record MDC the thread's MDC holds now, plus the worker id
+        try {
+            for (int i = 0, n = records.size(); i < n; i++) {
+                ForwardedLogRecord record = records.get(i);
+                Logger logger = logger(record.loggerName());
+                Level level = level(record.level());
+                if (level == null || !logger.isEnabledForLevel(level)) {
+                    continue;
+                }
+                Throwable throwable = record.throwable() == null ? null : RemoteThrowable.of(record.throwable());
+                if (mdcSet == null || !mdcSet.equals(record.mdc())) {
+                    setMdc(record.mdc(), id, mdcSet == null ? ownMdc : mdcSet);
+                    mdcSet = record.mdc();
+                }
+                String workerThread = record.threadName();
+                String wanted = workerThread == null ? ownName : workerThread;
+                if (!wanted.equals(name)) {
+                    current.setName(wanted);
+                    name = wanted;
+                }
+                emit(logger, level, record, throwable);
+            }
+        } finally {
+            if (!name.equals(ownName)) {
+                current.setName(ownName);
+            }
+            if (ownMdc == null || ownMdc.isEmpty()) {
+                MDC.clear();
+            } else {
+                MDC.setContextMap(ownMdc);
+            }
+        }
+    }
+
+    /**
      * The lowest SLF4J level ({@code Level.toInt()}) the master's backend enables for that logger, or
      * {@link Message#LEVEL_OFF} when none is: the answer to a worker's level query, and for
      * {@link Logger#ROOT_LOGGER_NAME} the {@code Welcome.rootLevel}.

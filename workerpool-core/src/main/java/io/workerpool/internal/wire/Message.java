@@ -62,6 +62,36 @@ public sealed interface Message {
         }
     }
 
+    /**
+     * Several log records to re-emit in the master, in the order the worker logged them: one frame and one
+     * write for up to a few KiB of records, instead of one per record. Empty batches are not sent.
+     */
+    record LogBatch(java.util.List<ForwardedLogRecord> records) implements Message {
+        public static final byte TYPE = 15;
+
+        public LogBatch {
+            records = java.util.List.copyOf(records);
+        }
+
+        @Override public byte type() { return TYPE; }
+
+        @Override public void writePayload(WireOutput out) {
+            out.writeInt(records.size());
+            for (ForwardedLogRecord record : records) {
+                record.write(out);
+            }
+        }
+
+        static LogBatch read(WireInput in) throws ProtocolException {
+            int count = in.readCount();
+            ForwardedLogRecord[] records = new ForwardedLogRecord[count];
+            for (int i = 0; i < count; i++) {
+                records[i] = ForwardedLogRecord.read(in);
+            }
+            return new LogBatch(java.util.List.of(records)); // copied once; the constructor keeps it as is
+        }
+    }
+
     /** Which levels are enabled in the master for these logger names; answered by {@link LevelReply}. */
     record LevelQuery(java.util.List<String> loggerNames) implements Message {
         public static final byte TYPE = 6;
@@ -155,6 +185,7 @@ public sealed interface Message {
             case Heartbeat.TYPE -> new Heartbeat();
             case Stopping.TYPE -> new Stopping();
             case Log.TYPE -> new Log(ForwardedLogRecord.read(in));
+            case LogBatch.TYPE -> LogBatch.read(in);
             case LevelQuery.TYPE -> {
                 int count = in.readCount();
                 java.util.List<String> names = new java.util.ArrayList<>(count);

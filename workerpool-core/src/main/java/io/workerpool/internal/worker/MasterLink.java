@@ -28,8 +28,14 @@ final class MasterLink implements LogSink {
     private final StopRequests stopRequests;
     private static final long PARENT_DEATH_SIGNAL_DELAY_MILLIS = 1000;
     private volatile boolean closing;
-    /** A hot spare's id, once the master gives it one; -1 when it is stopped first. */
-    private final java.util.concurrent.CompletableFuture<Integer> assignment = new java.util.concurrent.CompletableFuture<>();
+    /**
+     * A hot spare's id, once the master gives it one; -1 when it is stopped first; {@link #UNASSIGNED} until
+     * then. A monitor, not a CompletableFuture: that one initialises ForkJoinPool and a dozen more JDK classes
+     * on every worker's boot path.
+     */
+    private final Object assignmentLock = new Object();
+    private int assignment = UNASSIGNED; // guarded by assignmentLock
+    private static final int UNASSIGNED = Integer.MIN_VALUE;
 
     private MasterLink(WorkerEnvironment.Settings settings, long pid, FrameChannel channel, StopRequests stopRequests) {
         this.settings = settings;
@@ -104,16 +110,20 @@ final class MasterLink implements LogSink {
     private void readRequests() {
         try {
             while (true) {
-                switch (channel.receive()) {
-                    case Message.Stop ignored -> {
-                        stopRequests.requestStop();
-                        assignment.complete(-1);
-                    }
-                    case Message.Assign assign -> assignment.complete(assign.workerId());
-                    case Message.Interrupt ignored -> stopRequests.requestInterrupt();
-                    case Message.LevelReply reply -> LogForwarding.applyLevels(reply.levels());
-                    case Message.ReopenOutput reopen -> OutputFiles.reopen(reopen.stdout(), reopen.stderr());
-                    default -> { }
+                // instanceof, not a pattern switch: a switch over types bootstraps through invokedynamic and
+                // spins a class with the ClassFile API on first use, some 40 JDK classes on the boot path.
+                Message message = channel.receive();
+                if (message instanceof Message.Stop) {
+                    stopRequests.requestStop();
+                    assign(-1);
+                } else if (message instanceof Message.Assign assign) {
+                    assign(assign.workerId());
+                } else if (message instanceof Message.Interrupt) {
+                    stopRequests.requestInterrupt();
+                } else if (message instanceof Message.LevelReply reply) {
+                    LogForwarding.applyLevels(reply.levels());
+                } else if (message instanceof Message.ReopenOutput reopen) {
+                    OutputFiles.reopen(reopen.stdout(), reopen.stderr());
                 }
             }
         } catch (IOException e) {
@@ -197,6 +207,7 @@ final class MasterLink implements LogSink {
 
     /** Sends, or drops when the master is gone: the reader thread deals with a dead channel. */
     void send(Message message) {
+        LogForwarding.flush(); // records logged before this message arrive before it
         try {
             channel.send(message);
         } catch (IOException ignored) {
@@ -210,17 +221,49 @@ final class MasterLink implements LogSink {
     }
 
     @Override
+    public void sendBatch(List<ForwardedLogRecord> records) throws IOException {
+        channel.send(new Message.LogBatch(records));
+    }
+
+    @Override
     public void queryLevels(List<String> loggerNames) throws IOException {
         channel.send(new Message.LevelQuery(loggerNames));
     }
 
     /** In a hot spare: waits for the master to give this JVM a worker id; -1 when it is stopped instead. */
     int awaitAssignment() {
-        stopRequests.onStop(() -> assignment.complete(-1));
-        return assignment.join();
+        stopRequests.onStop(() -> assign(-1));
+        boolean interrupted = false;
+        try {
+            synchronized (assignmentLock) {
+                while (assignment == UNASSIGNED) {
+                    try {
+                        assignmentLock.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true; // as join() did: wait on, keep the status
+                    }
+                }
+                return assignment;
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** The first answer wins, as with a future: an id, or -1 for a stop. */
+    private void assign(int id) {
+        synchronized (assignmentLock) {
+            if (assignment == UNASSIGNED) {
+                assignment = id;
+                assignmentLock.notifyAll();
+            }
+        }
     }
 
     void close() {
+        LogForwarding.flush();
         closing = true;
         try {
             channel.close();

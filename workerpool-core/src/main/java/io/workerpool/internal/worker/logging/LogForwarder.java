@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.ILoggerFactory;
 import org.slf4j.Logger;
@@ -23,8 +24,13 @@ import org.slf4j.spi.LocationAwareLogger;
  * beyond it they are counted and dropped, and the count is reported once connected. A logger keeps forwarding
  * everything until the master's answer to the query for its name arrives: holding records back on a guess
  * (the root level) would lose, for good, those the master's configuration enables for that name. After
- * {@code connect} records go straight to the sink on the logging thread. The sink blocks while the master
- * is slow to read: the worker slows down rather than the master's memory, or a queue here, growing.
+ * {@code connect} records go straight to the sink on the logging thread, or, with {@link Batching}, are
+ * grouped: a batch goes to the sink, on the logging thread that fills it, once it holds
+ * {@link Batching#maxRecords()} records or about {@link Batching#maxBytes()} bytes, and otherwise from a
+ * flusher thread at most {@link Batching#lingerNanos()} after its first record (or at {@link #flush()}). The
+ * sink blocks while the master is slow to read: the worker slows down rather than the master's memory, or a
+ * queue here, growing (one batch being written and one filling, plus a record per logging thread at most).
+ * Records keep the order in which they were logged: batches are cut and sent under one lock.
  *
  * <p>A record never throws into the code that logs: a failed send is counted in {@link #droppedCount()}.
  *
@@ -41,6 +47,27 @@ final class LogForwarder implements ILoggerFactory {
 
     private static final int NAMES_PER_QUERY = 1000;
 
+    /**
+     * How records are grouped after connect. What a worker killed by SIGKILL can lose is what one batch holds:
+     * at most {@code maxRecords} records, about {@code maxBytes} bytes, logged within the last
+     * {@code lingerNanos}, as a buffered file appender loses its buffer.
+     */
+    record Batching(int maxRecords, int maxBytes, long lingerNanos) {
+        /** 8 KiB (a buffered appender's buffer) or 256 records, and 5 ms at most. */
+        static final Batching DEFAULT = new Batching(256, 8192, 5_000_000L);
+
+        Batching {
+            if (maxRecords < 1 || maxBytes < 1 || lingerNanos < 0) {
+                throw new IllegalArgumentException("bad batching " + maxRecords + ", " + maxBytes + ", " + lingerNanos);
+            }
+        }
+    }
+
+    /** What a record adds to a batch's size on top of its strings, roughly: fixed fields and framing. */
+    private static final int RECORD_OVERHEAD_BYTES = 32;
+    /** What a throwable adds to a batch's size, as a guess (a stack trace is a few KiB). */
+    private static final int THROWABLE_BYTES = 4096;
+
     private final int bufferCapacity;
     private final ConcurrentHashMap<String, ForwardingLogger> loggers = new ConcurrentHashMap<>();
     private final LongAdder dropped = new LongAdder();
@@ -54,11 +81,28 @@ final class LogForwarder implements ILoggerFactory {
     // The threshold of a logger whose level could not be asked for: the master's root level once connected.
     private volatile int defaultThreshold = LocationAwareLogger.TRACE_INT;
 
+    // Batching (null: each record is sent on its own). Lock order: sendLock, then batchLock.
+    private final Batching batching;
+    private final ReentrantLock batchLock = new ReentrantLock();
+    private final Condition batchStarted = batchLock.newCondition();
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private ArrayList<ForwardedLogRecord> pending = new ArrayList<>();
+    private int pendingBytes;
+    private boolean flusherStarted;
+    private volatile boolean flushAtExit;
+
+    /** Sends each record on its own, on the thread that logs it. */
     LogForwarder(int bufferCapacity) {
+        this(bufferCapacity, null);
+    }
+
+    /** Groups records after connect as {@code batching} says (null: each on its own). */
+    LogForwarder(int bufferCapacity, Batching batching) {
         if (bufferCapacity < 0) {
             throw new IllegalArgumentException("bufferCapacity must be >= 0, got " + bufferCapacity);
         }
         this.bufferCapacity = bufferCapacity;
+        this.batching = batching;
     }
 
     /**
@@ -176,7 +220,143 @@ final class LogForwarder implements ILoggerFactory {
                 connectLock.unlock();
             }
         }
-        send(current, record);
+        if (batching == null) {
+            send(current, record);
+        } else {
+            addToBatch(current, record);
+        }
+    }
+
+    /**
+     * Sends the records batched so far, and returns once the sink took them (or failed). A no-op without
+     * batching or before {@link #connect}. Never throws.
+     */
+    void flush() {
+        LogSink current = sink;
+        if (batching != null && current != null && IN_SINK.get() == null) {
+            sendPending(current);
+        }
+    }
+
+    private void addToBatch(LogSink target, ForwardedLogRecord record) {
+        boolean full;
+        batchLock.lock();
+        try {
+            pending.add(record);
+            pendingBytes += estimatedBytes(record);
+            full = pending.size() >= batching.maxRecords() || pendingBytes >= batching.maxBytes();
+            if (!full && pending.size() == 1) {
+                if (!flusherStarted) {
+                    flusherStarted = true;
+                    startFlusher();
+                }
+                batchStarted.signal();
+            }
+        } finally {
+            batchLock.unlock();
+        }
+        if (full) {
+            sendPending(target);
+        }
+    }
+
+    /** Cuts the batch and sends it; batches are cut and sent under one lock, so they arrive in order. */
+    private void sendPending(LogSink target) {
+        sendLock.lock();
+        try {
+            List<ForwardedLogRecord> batch;
+            batchLock.lock();
+            try {
+                if (pending.isEmpty()) {
+                    return;
+                }
+                batch = pending;
+                pending = new ArrayList<>(Math.min(batching.maxRecords(), 1024));
+                pendingBytes = 0;
+            } finally {
+                batchLock.unlock();
+            }
+            sendBatch(target, batch);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** A daemon thread that sends a batch {@code lingerNanos} after its first record, if no one has by then. */
+    private void startFlusher() {
+        Thread flusher = new Thread(this::flushLingering, "workerpool-log-flusher");
+        flusher.setDaemon(true);
+        flusher.start();
+        if (flushAtExit) {
+            // A worker whose code calls System.exit: the last batch is sent before the JVM ends.
+            Runtime.getRuntime().addShutdownHook(new Thread(this::flush, "workerpool-log-flush"));
+        }
+    }
+
+    /** Sends what is batched when the JVM exits (the JVM's forwarder only: tests make many). */
+    void flushAtExit() {
+        flushAtExit = true;
+    }
+
+    private void flushLingering() {
+        try {
+            while (true) {
+                batchLock.lock();
+                try {
+                    while (pending.isEmpty()) {
+                        batchStarted.await();
+                    }
+                } finally {
+                    batchLock.unlock();
+                }
+                if (batching.lingerNanos() > 0) {
+                    Thread.sleep(java.time.Duration.ofNanos(batching.lingerNanos()));
+                }
+                sendPending(sink);
+            }
+        } catch (InterruptedException e) {
+            // ends the flusher; flush() and full batches still send
+        }
+    }
+
+    private static int estimatedBytes(ForwardedLogRecord record) {
+        int bytes = RECORD_OVERHEAD_BYTES + length(record.message()) + length(record.loggerName())
+                + length(record.threadName());
+        if (!record.mdc().isEmpty()) {
+            for (Map.Entry<String, String> e : record.mdc().entrySet()) {
+                bytes += 8 + length(e.getKey()) + length(e.getValue());
+            }
+        }
+        return record.throwable() == null ? bytes : bytes + THROWABLE_BYTES;
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    /** @return whether the sink took the batch; if not, its records are counted as dropped */
+    private boolean sendBatch(LogSink target, List<ForwardedLogRecord> batch) {
+        if (batch.size() == 1) {
+            return send(target, batch.get(0));
+        }
+        boolean tooLarge = false;
+        IN_SINK.set(Boolean.TRUE);
+        try {
+            target.sendBatch(batch);
+            return true;
+        } catch (ProtocolException e) {
+            tooLarge = true; // over the frame limit: one by one below, each cut down if it must be
+        } catch (IOException | RuntimeException e) {
+            dropped.add(batch.size());
+            return false;
+        } finally {
+            IN_SINK.remove();
+        }
+        boolean all = tooLarge;
+        for (ForwardedLogRecord record : batch) {
+            all &= send(target, record);
+        }
+        return all;
     }
 
     /** Records that were not delivered: buffer overflow before connecting, failed sends, and re-entry. */

@@ -14,7 +14,11 @@ public final class LogForwarding {
     /** How many records are kept until the worker is connected to its master. */
     public static final int BUFFER_CAPACITY = 10_000;
 
-    private static final LogForwarder FORWARDER = new LogForwarder(BUFFER_CAPACITY);
+    private static final LogForwarder FORWARDER = new LogForwarder(BUFFER_CAPACITY, LogForwarder.Batching.DEFAULT);
+
+    static {
+        FORWARDER.flushAtExit();
+    }
 
     private LogForwarding() {
     }
@@ -42,6 +46,15 @@ public final class LogForwarding {
      */
     public static void applyLevels(Map<String, Integer> levels) {
         FORWARDER.applyLevels(levels);
+    }
+
+    /**
+     * Sends the records batched so far (records are grouped after {@link #connect}: up to 8 KiB, sent within
+     * 5 ms), returning once the sink took them. The worker runtime calls it before its other messages, so
+     * that they follow the records logged before them, and before it closes the channel.
+     */
+    public static void flush() {
+        FORWARDER.flush();
     }
 
     /**

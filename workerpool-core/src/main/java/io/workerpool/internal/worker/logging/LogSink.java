@@ -22,6 +22,20 @@ public interface LogSink {
     void send(ForwardedLogRecord record) throws IOException;
 
     /**
+     * Sends several records, in order, as one batch (one frame, one write). By default one by one through
+     * {@link #send}.
+     *
+     * @throws IOException when they can't be sent; then none is counted as delivered. A
+     *                     {@link io.workerpool.internal.wire.ProtocolException} (frame too large) makes the
+     *                     forwarding send them one by one instead.
+     */
+    default void sendBatch(List<ForwardedLogRecord> records) throws IOException {
+        for (ForwardedLogRecord record : records) {
+            send(record);
+        }
+    }
+
+    /**
      * Asks the master which levels it enables for these logger names; the answer is expected later, through
      * {@link LogForwarding#applyLevels}.
      */
