@@ -123,6 +123,7 @@ public final class LogReplay {
         Map<String, String> ownMdc = MDC.getCopyOfContextMap();
         String id = workerIdText(workerId);
         Map<String, String> mdcSet = null; // the record MDC the thread's MDC holds now, plus the worker id
+        String mdcLogger = null; // and the original logger name it holds, when the record went out under another
         try {
             for (int i = 0, n = records.size(); i < n; i++) {
                 ForwardedLogRecord record = records.get(i);
@@ -132,17 +133,19 @@ public final class LogReplay {
                     continue;
                 }
                 Throwable throwable = record.throwable() == null ? null : RemoteThrowable.of(record.throwable());
-                if (mdcSet == null || !mdcSet.equals(record.mdc())) {
-                    setMdc(record.mdc(), id, mdcSet == null ? ownMdc : mdcSet);
+                String original = isOwnName(logger, record.loggerName()) ? null : escape(record.loggerName());
+                if (mdcSet == null || !mdcSet.equals(record.mdc()) || !java.util.Objects.equals(mdcLogger, original)) {
+                    setMdc(record.mdc(), id, mdcSet == null ? ownMdc : mdcSet, original);
                     mdcSet = record.mdc();
+                    mdcLogger = original;
                 }
-                String workerThread = record.threadName();
+                String workerThread = escape(record.threadName());
                 String wanted = workerThread == null ? ownName : workerThread;
                 if (!wanted.equals(name)) {
                     current.setName(wanted);
                     name = wanted;
                 }
-                emit(logger, level, record, throwable);
+                emit(logger, level, record, throwable, workerThread);
             }
         } finally {
             if (!name.equals(ownName)) {
