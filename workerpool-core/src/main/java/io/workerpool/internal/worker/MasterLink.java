@@ -90,6 +90,7 @@ final class MasterLink implements LogSink {
     }
 
     private void startThreads() {
+        MeterSink.connected(channel); // issue 16: the workerpool-micrometer module sends its frames here
         startDaemon("workerpool-control", this::readRequests);
         startDaemon("workerpool-heartbeat", this::beat);
     }
@@ -133,9 +134,15 @@ final class MasterLink implements LogSink {
                 Thread.sleep(Math.min(intervalMillis, PARENT_DEATH_SIGNAL_DELAY_MILLIS));
                 armParentDeathSignal();
             }
+            JvmSampler sampler = null;
             while (!closing) {
                 Thread.sleep(intervalMillis);
-                channel.send(new Message.Heartbeat());
+                // issue 16: from the second heartbeat on, a JvmSample rides along; the first goes bare, so the
+                // sampler's class loading (java.lang.management) stays off the boot path.
+                channel.send(new Message.Heartbeat(sampler == null ? null : sampler.sampleOrNull()));
+                if (sampler == null) {
+                    sampler = new JvmSampler();
+                }
             }
         } catch (IOException | InterruptedException e) {
             // the reader sees the same closed channel and decides
