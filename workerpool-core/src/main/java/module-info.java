@@ -17,6 +17,8 @@ module io.workerpool {
     requires jdk.net;
     // The master's /healthz, /readyz and /metrics (metrics(address)): the JDK's own HTTP server.
     requires jdk.httpserver;
+    // Workers' heartbeats carry their GC figures (GarbageCollectorMXBean), loaded after the worker is ready.
+    requires java.management;
 
     exports io.workerpool;
     // Workers run with -Dslf4j.provider=io.workerpool.internal.worker.logging.ForwardingServiceProvider:
@@ -25,5 +27,9 @@ module io.workerpool {
     exports io.workerpool.internal.worker.logging to org.slf4j, java.logging;
     // /metrics comes from the optional workerpool-metrics module, which implements this service.
     exports io.workerpool.internal.metrics to io.workerpool.metrics;
+    // The optional workerpool-micrometer module ships a worker's meters over its control channel (MeterSink),
+    // encoding Meters frames with the wire classes; workerpool-metrics decodes them on the master's side.
+    exports io.workerpool.internal.worker to io.workerpool.micrometer;
+    exports io.workerpool.internal.wire to io.workerpool.micrometer, io.workerpool.metrics;
     uses io.workerpool.internal.metrics.PoolMetricsProvider;
 }

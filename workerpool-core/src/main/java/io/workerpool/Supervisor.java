@@ -247,6 +247,7 @@ public final class Supervisor {
         private final List<String> workerJvmOptions = new ArrayList<>();
         private Duration maxWorkerAge;
         private long maxWorkerRssBytes;
+        private long maxWorkerPssBytes;
         private int spares;
         private int reloadBatch = 1;
         private InetSocketAddress metrics;
@@ -365,6 +366,18 @@ public final class Supervisor {
         }
 
         /**
+         * Recycling: a worker whose proportional set size (PSS) passes this many bytes is replaced gracefully.
+         * PSS divides the pages workers share (the JDK's class data archive, the AOT cache, libraries) among
+         * them, where RSS counts them in full in every worker: on RSS the workers that merely share the most
+         * look the largest. Read from the worker's heartbeat ({@code /proc/self/smaps_rollup}, Linux), checked
+         * every {@code checkInterval}. Default: never (0).
+         */
+        public Builder maxWorkerPss(long bytes) {
+            this.maxWorkerPssBytes = bytes;
+            return this;
+        }
+
+        /**
          * Hot spares: keep this many worker JVMs started and warmed (classes loaded, shared socket received,
          * factory not called yet) waiting for an id. When a worker exits, a spare takes its id at once and runs
          * {@code create(id)}, onStart and main, which skips a JVM start; a new spare starts in the background.
@@ -474,6 +487,10 @@ public final class Supervisor {
                 throw new IllegalArgumentException("maxWorkerRss must be >= 0 bytes (0: no limit), got "
                         + maxWorkerRssBytes);
             }
+            if (maxWorkerPssBytes < 0) {
+                throw new IllegalArgumentException("maxWorkerPss must be >= 0 bytes (0: no limit), got "
+                        + maxWorkerPssBytes);
+            }
             if (!(readyShare > 0 && readyShare <= 1)) {
                 throw new IllegalArgumentException("readyShare must be more than 0 and at most 1 (the share of"
                         + " workers that must run for /readyz to answer 200), got " + readyShare);
@@ -499,7 +516,7 @@ public final class Supervisor {
             PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
                     absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
                     absolute(control), daemonize, workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch,
-                    metrics, readyShare, absolute(aotCache));
+                    metrics, readyShare, absolute(aotCache), maxWorkerPssBytes);
             return new Supervisor(factory, config);
         }
 

@@ -83,6 +83,7 @@ class SupervisorBuilderTest {
                 bad("listenBacklog must be >= 1, got 0", b -> b.listenBacklog(0)),
                 bad("spares must be >= 0, got -1", b -> b.spares(-1)),
                 bad("maxWorkerRss must be >= 0 bytes (0: no limit), got -5", b -> b.maxWorkerRss(-5)),
+                bad("maxWorkerPss must be >= 0 bytes (0: no limit), got -5", b -> b.maxWorkerPss(-5)),
                 bad("listen address must be resolved, got unresolved no-such-host.invalid/<unresolved>:80: check the"
                         + " host name, or create it with new InetSocketAddress(host, port)",
                         b -> b.listen(InetSocketAddress.createUnresolved("no-such-host.invalid", 80))),

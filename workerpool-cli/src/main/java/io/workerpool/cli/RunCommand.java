@@ -130,6 +130,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Recycle a worker whose resident memory passes this, e.g. 512M (default: never).")
     Long maxWorkerRss;
 
+    @Option(names = "--max-worker-pss", paramLabel = "SIZE", converter = Converters.PositiveSize.class,
+            description = "Recycle a worker whose proportional set size (shared pages split among the workers)"
+                    + " passes this, e.g. 512M (default: never).")
+    Long maxWorkerPss;
+
     @Parameters(index = "0", paramLabel = "WORKER_CLASS", description = "The Worker subclass, e.g. "
             + "com.example.MyWorker.")
     String workerClass;
@@ -247,6 +252,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (maxWorkerRss != null) {
             builder.maxWorkerRss(maxWorkerRss);
+        }
+        if (maxWorkerPss != null) {
+            builder.maxWorkerPss(maxWorkerPss);
         }
         if (spares != null) {
             builder.spares(spares);

@@ -8,12 +8,13 @@ import java.util.Map;
 
 /**
  * The pool's status JSON as a table for people: a line about the master, then one row per worker id with pid,
- * state, uptime, restarts, last exit, heartbeat age and RSS in MB (hot spares: rows in state SPARE with a
- * negative placeholder id). Fields the reply lacks show as "-".
+ * state, uptime, restarts, last exit, heartbeat age, RSS in MB, and from the worker's heartbeat its heap in use
+ * (of committed), its share of time in GC lately and its PSS in MB (hot spares: rows in state SPARE with a
+ * negative placeholder id). Fields the reply lacks, or a worker has not reported yet, show as "-".
  */
 final class StatusTable {
     private static final String[] HEADER = {"ID", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT", "HEARTBEAT",
-        "RSS"};
+        "RSS", "HEAP", "GC", "PSS"};
 
     private StatusTable() {
     }
@@ -49,7 +50,10 @@ final class StatusTable {
                 text(worker.get("restarts")),
                 lastExit,
                 pid < 0 ? "-" : duration(worker.get("heartbeatAgeMillis")),
-                rss < 0 ? "-" : String.format(Locale.ROOT, "%.1f MB", rss / (1024.0 * 1024.0))});
+                megabytes(rss),
+                heap(number(worker.get("heapUsedBytes"), -1), number(worker.get("heapCommittedBytes"), -1)),
+                share(worker.get("gcShare")),
+                megabytes(number(worker.get("pssBytes"), -1))});
         }
         StringBuilder out = new StringBuilder();
         out.append("master pid ").append(text(pool.get("pid"))).append(", ").append(text(pool.get("state")))
@@ -82,6 +86,24 @@ final class StatusTable {
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
+    }
+
+    private static String megabytes(long bytes) {
+        return bytes < 0 ? "-" : String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024.0));
+    }
+
+    /** "12/64 MB": in use of committed. */
+    private static String heap(long used, long committed) {
+        if (used < 0) {
+            return "-";
+        }
+        return committed < 0 ? String.format(Locale.ROOT, "%.0f MB", used / (1024.0 * 1024.0))
+                : String.format(Locale.ROOT, "%.0f/%.0f MB", used / (1024.0 * 1024.0), committed / (1024.0 * 1024.0));
+    }
+
+    private static String share(Object value) {
+        return value instanceof Number n && n.doubleValue() >= 0
+                ? String.format(Locale.ROOT, "%.1f%%", n.doubleValue() * 100) : "-";
     }
 
     private static String duration(Object millis) {

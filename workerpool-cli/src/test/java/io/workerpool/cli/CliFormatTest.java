@@ -47,14 +47,16 @@ class CliFormatTest {
     void statusJsonBecomesATable() {
         String json = "{\"pid\":100,\"state\":\"RUNNING\",\"reload\":\"no reload yet\",\"workers\":["
                 + "{\"id\":0,\"pid\":101,\"state\":\"RUNNING\",\"uptimeMillis\":63000,\"restarts\":2,"
-                + "\"lastExit\":\"signal 9 (SIGKILL)\",\"heartbeatAgeMillis\":120,\"rssBytes\":52428800},"
+                + "\"lastExit\":\"signal 9 (SIGKILL)\",\"heartbeatAgeMillis\":120,\"rssBytes\":52428800,"
+                + "\"heapUsedBytes\":12582912,\"heapCommittedBytes\":67108864,\"gcShare\":0.0125,"
+                + "\"pssBytes\":31457280},"
                 + "{\"id\":1,\"pid\":-1,\"state\":\"BACKOFF\",\"uptimeMillis\":0,\"restarts\":5,"
                 + "\"lastExit\":\"exit status 3\",\"heartbeatAgeMillis\":0,\"rssBytes\":-1}]}";
         assertThat(StatusTable.render(json)).isEqualTo("""
                 master pid 100, RUNNING, 2 workers; reload: no reload yet
-                ID  PID  STATE    UPTIME  RESTARTS  LAST EXIT           HEARTBEAT  RSS
-                0   101  RUNNING  1m 3s   2         signal 9 (SIGKILL)  120ms      50.0 MB
-                1   -    BACKOFF  -       5         exit status 3       -          -
+                ID  PID  STATE    UPTIME  RESTARTS  LAST EXIT           HEARTBEAT  RSS      HEAP      GC    PSS
+                0   101  RUNNING  1m 3s   2         signal 9 (SIGKILL)  120ms      50.0 MB  12/64 MB  1.3%  30.0 MB
+                1   -    BACKOFF  -       5         exit status 3       -          -        -         -     -
                 """);
         assertThat(StatusTable.render("{\"pid\":100,\"state\":\"RUNNING\",\"metrics\":\"127.0.0.1:9100\","
                 + "\"workers\":[]}")).startsWith("master pid 100, RUNNING, 0 workers; http://127.0.0.1:9100 (/healthz"
@@ -72,9 +74,9 @@ class CliFormatTest {
                 + "\"lastExit\":\"\",\"heartbeatAgeMillis\":80,\"rssBytes\":41943040}]}";
         assertThat(StatusTable.render(json)).isEqualTo("""
                 master pid 100, RUNNING, 1 worker, 1 hot spare
-                ID  PID  STATE    UPTIME  RESTARTS  LAST EXIT  HEARTBEAT  RSS
-                0   101  RUNNING  3s      0         -          120ms      50.0 MB
-                -1  102  SPARE    2s      0         -          80ms       40.0 MB
+                ID  PID  STATE    UPTIME  RESTARTS  LAST EXIT  HEARTBEAT  RSS      HEAP  GC  PSS
+                0   101  RUNNING  3s      0         -          120ms      50.0 MB  -     -   -
+                -1  102  SPARE    2s      0         -          80ms       40.0 MB  -     -   -
                 """);
     }
 

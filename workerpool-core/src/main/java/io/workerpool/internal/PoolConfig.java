@@ -22,6 +22,7 @@ import java.util.List;
  * @param metrics where the master serves /healthz, /readyz and /metrics over HTTP, or null for nowhere
  * @param readyShare the share of workers that must run for /readyz to answer 200, in (0, 1]
  * @param aotCache the workers' JDK AOT cache file (trained when missing or stale), or null for none
+ * @param maxWorkerPssBytes recycle a worker whose proportional set size (from its heartbeat) passes this, or 0
  */
 public record PoolConfig(
         List<Integer> workerIds,
@@ -43,10 +44,22 @@ public record PoolConfig(
         int reloadBatch,
         InetSocketAddress metrics,
         double readyShare,
-        Path aotCache) {
+        Path aotCache,
+        long maxWorkerPssBytes) {
 
     public PoolConfig {
         workerIds = List.copyOf(workerIds);
         workerJvmOptions = List.copyOf(workerJvmOptions);
+    }
+
+    /** Without maxWorkerPss (issue 16 added it last). */
+    public PoolConfig(List<Integer> workerIds, Duration checkInterval, Duration workerTimeout, Duration stopTimeout,
+            Path stdout, Path stderr, InetSocketAddress listen, Path listenPath, int listenBacklog, Path pidFile,
+            Path controlSocket, boolean daemonize, List<String> workerJvmOptions, Duration maxWorkerAge,
+            long maxWorkerRssBytes, int spares, int reloadBatch, InetSocketAddress metrics, double readyShare,
+            Path aotCache) {
+        this(workerIds, checkInterval, workerTimeout, stopTimeout, stdout, stderr, listen, listenPath, listenBacklog,
+                pidFile, controlSocket, daemonize, workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares,
+                reloadBatch, metrics, readyShare, aotCache, 0);
     }
 }

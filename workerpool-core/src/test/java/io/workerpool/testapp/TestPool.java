@@ -56,6 +56,9 @@ public final class TestPool {
         if (System.getProperty("maxWorkerRssMb") != null) {
             builder.maxWorkerRss(Long.getLong("maxWorkerRssMb") * 1024 * 1024);
         }
+        if (System.getProperty("maxWorkerPssMb") != null) {
+            builder.maxWorkerPss(Long.getLong("maxWorkerPssMb") * 1024 * 1024);
+        }
         builder.spares(Integer.getInteger("spares", 0));
         builder.reloadBatch(Integer.getInteger("reloadBatch", 1));
         if (System.getProperty("metrics") != null) { // HOST:PORT

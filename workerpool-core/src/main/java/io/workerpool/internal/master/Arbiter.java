@@ -496,7 +496,8 @@ final class Arbiter {
      */
     private void recycleOldOrLargeWorkers() {
         if (state != PoolState.RUNNING || reload.isRunning()
-                || config.maxWorkerAge() == null && config.maxWorkerRssBytes() == 0) {
+                || config.maxWorkerAge() == null && config.maxWorkerRssBytes() == 0
+                && config.maxWorkerPssBytes() == 0) {
             return;
         }
         long now = clock.nanoTime();
@@ -522,6 +523,11 @@ final class Arbiter {
                     cause = "RSS " + rss / (1024 * 1024) + " MB passed maxWorkerRss "
                             + config.maxWorkerRssBytes() / (1024 * 1024) + " MB";
                 }
+            }
+            if (cause == null && config.maxWorkerPssBytes() > 0) { // issue 16 hook: the PSS decision
+                cause = io.workerpool.internal.metrics.PssRecycling.reason(
+                        controlServer.telemetry().latest(jvm.pid()), config.maxWorkerPssBytes());
+                kind = cause == null ? kind : "pss";
             }
             if (cause != null) {
                 slot.recycles++;
@@ -874,7 +880,7 @@ final class Arbiter {
             result.add(new WorkerStatus(spare.id(), spare.pid(), "SPARE", Duration.ofNanos(now - spare.spawnedNanos), 0,
                     "", Duration.ofNanos(spare.silenceNanos(now)), spare.process.rssBytes()));
         }
-        return result;
+        return controlServer.telemetry().withSamples(result); // issue 16 hook: heap, GC, PSS per worker
     }
 
     /** For the health endpoints and metrics: see {@link PoolSnapshots}. */

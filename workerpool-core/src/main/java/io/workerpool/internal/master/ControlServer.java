@@ -96,6 +96,9 @@ final class ControlServer implements AutoCloseable {
     private final AcceptBackoff acceptBackoff;
     /** Counts replayed log records for the metrics, or null. */
     private volatile Runnable logRecordCounter;
+    /** issue 16: the workers' JVM samples and meters, fed by the reader threads. */
+    private final io.workerpool.internal.metrics.WorkerTelemetry telemetry =
+            new io.workerpool.internal.metrics.WorkerTelemetry();
 
     private ControlServer(Path directory, ServerSocketChannel server, Consumer<PoolEvent> events) {
         this.directory = directory;
@@ -128,6 +131,11 @@ final class ControlServer implements AutoCloseable {
     }
 
     /** Called once per log record replayed, from the reader threads (concurrently): for the metrics. */
+    /** issue 16: the workers' latest JVM samples (status, recycling, /metrics) and their meters. */
+    io.workerpool.internal.metrics.WorkerTelemetry telemetry() {
+        return telemetry;
+    }
+
     void countLogRecords(Runnable counter) {
         this.logRecordCounter = counter;
     }
@@ -293,6 +301,7 @@ final class ControlServer implements AutoCloseable {
         } finally {
             connections.remove(connection);
             connection.close();
+            telemetry.disconnected(connection.generation()); // issue 16 hook: its counters fold into the totals
         }
         events.accept(new PoolEvent.WorkerDisconnected(connection.workerId(), connection.generation(), protocolError));
     }
@@ -425,7 +434,10 @@ final class ControlServer implements AutoCloseable {
             Message message = channel.receive();
             connection.touch();
             switch (message) {
-                case Message.Heartbeat ignored -> { }
+                case Message.Heartbeat heartbeat -> telemetry.heartbeat(connection.workerId(),
+                        connection.generation(), connection.pid(), heartbeat.sample()); // issue 16 hook
+                case Message.Meters meters when meters.payload() instanceof Message.Meters.Received received ->
+                        telemetry.meters(connection.workerId(), connection.generation(), received.bytes()); // issue 16
                 case Message.Log log -> {
                     connection.noteLogged(log.record().level(), log.record().message());
                     logReplay.replay(connection.workerId(), log.record());

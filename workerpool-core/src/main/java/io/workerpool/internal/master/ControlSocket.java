@@ -304,7 +304,15 @@ final class ControlSocket implements AutoCloseable {
                     .append(",\"restarts\":").append(w.restarts())
                     .append(",\"lastExit\":").append(Json.string(w.lastExit()))
                     .append(",\"heartbeatAgeMillis\":").append(w.heartbeatAge().toMillis())
-                    .append(",\"rssBytes\":").append(w.rssBytes()).append('}');
+                    .append(",\"rssBytes\":").append(w.rssBytes())
+                    // issue 16: the JVM figures of its latest heartbeat (-1: none yet)
+                    .append(",\"heapUsedBytes\":").append(w.heapUsedBytes())
+                    .append(",\"heapCommittedBytes\":").append(w.heapCommittedBytes())
+                    .append(",\"gcCount\":").append(w.gcCount())
+                    .append(",\"gcShare\":").append(w.gcShare() < 0 ? "-1" : String.format(java.util.Locale.ROOT,
+                            "%.4f", w.gcShare()))
+                    .append(",\"threads\":").append(w.threads())
+                    .append(",\"pssBytes\":").append(w.pssBytes()).append('}');
         }
         return json.append("]}").toString();
     }

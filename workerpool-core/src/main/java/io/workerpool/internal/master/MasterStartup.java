@@ -69,7 +69,7 @@ final class MasterStartup {
             taken.push(handoff);
         }
         if (config.metrics() != null) {
-            metricsServer = MetricsServer.start(config);
+            metricsServer = MetricsServer.start(config, controlServer.telemetry()); // issue 16: JVM samples, meters
             taken.push(metricsServer);
             controlServer.countLogRecords(metricsServer.logRecordCounter());
         }

@@ -83,11 +83,11 @@ final class MetricsServer implements AutoCloseable {
      * @throws PoolStartException when the address can't be bound (in use, not this machine's) or the metrics
      *     module is present but can't be loaded
      */
-    static MetricsServer start(PoolConfig config) {
+    static MetricsServer start(PoolConfig config, io.workerpool.internal.metrics.WorkerTelemetry telemetry) {
         int workers = config.workerIds().size();
         PoolSnapshot initial = PoolSnapshot.starting(workers, PoolSnapshot.needed(workers, config.readyShare()));
         MetricsServer[] self = new MetricsServer[1];
-        PoolMetrics metrics = loadMetrics(() -> self[0] == null ? initial : self[0].snapshot);
+        PoolMetrics metrics = loadMetrics(() -> self[0] == null ? initial : self[0].snapshot, telemetry);
         LIMITS.forEach((name, value) -> {
             if (System.getProperty(name) == null) {
                 System.setProperty(name, value);
@@ -120,10 +120,11 @@ final class MetricsServer implements AutoCloseable {
         return metricsServer;
     }
 
-    private static PoolMetrics loadMetrics(java.util.function.Supplier<PoolSnapshot> snapshots) {
+    private static PoolMetrics loadMetrics(java.util.function.Supplier<PoolSnapshot> snapshots,
+            io.workerpool.internal.metrics.WorkerTelemetry telemetry) {
         try {
             return ServiceLoader.load(PoolMetricsProvider.class).findFirst()
-                    .map(provider -> provider.create(snapshots)).orElse(null);
+                    .map(provider -> provider.create(snapshots, telemetry)).orElse(null); // issue 16
         } catch (ServiceConfigurationError | RuntimeException | LinkageError e) {
             throw new PoolStartException("cannot load the workerpool-metrics module for /metrics: " + e
                     + "; check that its dependencies (io.prometheus:prometheus-metrics-core and"

@@ -10,4 +10,12 @@ import java.util.function.Supplier;
 public interface PoolMetricsProvider {
     /** Metrics whose gauges read {@code snapshots} at each scrape (from the HTTP thread). */
     PoolMetrics create(Supplier<PoolSnapshot> snapshots);
+
+    /**
+     * As {@link #create(Supplier)}, with the workers' JVM samples and meters as well: a provider that serves them
+     * reads {@code telemetry} at each scrape and sets itself as its {@link WorkerTelemetry.MeterStore}.
+     */
+    default PoolMetrics create(Supplier<PoolSnapshot> snapshots, WorkerTelemetry telemetry) {
+        return create(snapshots);
+    }
 }

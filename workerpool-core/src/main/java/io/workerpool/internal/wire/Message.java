@@ -37,11 +37,60 @@ public sealed interface Message {
         @Override public byte type() { return TYPE; }
     }
 
-    /** The worker is alive; sent from a library thread at least four times per worker timeout. */
-    record Heartbeat() implements Message {
+    /**
+     * The worker is alive; sent from a library thread at least four times per worker timeout. From the second
+     * heartbeat on it carries a {@link io.workerpool.internal.metrics.JvmSample} of the worker's JVM (fixed size,
+     * versioned, length-tolerant: an empty payload, as older workers send, is a heartbeat without a sample).
+     *
+     * @param sample the worker JVM's health, or null
+     */
+    record Heartbeat(io.workerpool.internal.metrics.JvmSample sample) implements Message {
         public static final byte TYPE = 3;
 
+        /** A heartbeat without a sample. */
+        public Heartbeat() {
+            this(null);
+        }
+
         @Override public byte type() { return TYPE; }
+
+        @Override public void writePayload(WireOutput out) {
+            if (sample != null) {
+                sample.write(out);
+            }
+        }
+    }
+
+    /**
+     * A batch of the application's meters (optional workerpool-micrometer module), sent every few seconds. The
+     * core only carries the payload: the worker-side module encodes it straight into the frame buffer, the
+     * master's workerpool-metrics module decodes it (format: {@code MeterFrames} there). At most
+     * {@link #MAX_FRAME_BYTES} a frame; a large registry is sent as several frames.
+     */
+    record Meters(Payload payload) implements Message {
+        public static final byte TYPE = 7;
+
+        /** Writes the payload into the frame buffer, on the worker side. */
+        @FunctionalInterface
+        public interface Payload {
+            void writeTo(WireOutput out);
+        }
+
+        /**
+         * The payload as received, on the master's side: a view of the channel's receive buffer (not to be written),
+         * valid only until the channel's next receive, so it is decoded at once on the reader thread.
+         */
+        public record Received(java.nio.ByteBuffer bytes) implements Payload {
+            @Override public void writeTo(WireOutput out) {
+                out.writeBytes(bytes.duplicate());
+            }
+        }
+
+        @Override public byte type() { return TYPE; }
+
+        @Override public void writePayload(WireOutput out) {
+            payload.writeTo(out);
+        }
     }
 
     /** main() has ended; the onShutdown callbacks run next. */
@@ -182,7 +231,8 @@ public sealed interface Message {
         Message message = switch (type) {
             case Hello.TYPE -> new Hello(in.readInt(), in.readLong(), in.readString());
             case Started.TYPE -> new Started();
-            case Heartbeat.TYPE -> new Heartbeat();
+            case Heartbeat.TYPE -> new Heartbeat(io.workerpool.internal.metrics.JvmSample.read(in));
+            case Meters.TYPE -> new Meters(new Meters.Received(in.readRest()));
             case Stopping.TYPE -> new Stopping();
             case Log.TYPE -> new Log(ForwardedLogRecord.read(in));
             case LogBatch.TYPE -> LogBatch.read(in);

@@ -30,6 +30,17 @@ public final class WireInput {
         return buffer.getLong();
     }
 
+    public double readDouble() throws ProtocolException {
+        return Double.longBitsToDouble(readLong());
+    }
+
+    /** The rest of the payload as a view (no copy: not to be written to), consumed. */
+    public ByteBuffer readRest() {
+        ByteBuffer rest = buffer.slice();
+        buffer.position(buffer.limit());
+        return rest;
+    }
+
     public String readString() throws ProtocolException {
         int length = readInt();
         if (length == -1) {

@@ -41,6 +41,19 @@ public final class WireOutput {
         return writeInt((int) v);
     }
 
+    public WireOutput writeDouble(double v) {
+        return writeLong(Double.doubleToRawLongBits(v));
+    }
+
+    /** The remaining bytes of {@code source}, as they are (no length prefix). */
+    public WireOutput writeBytes(ByteBuffer source) {
+        int n = source.remaining();
+        ensure(n);
+        source.get(bytes, size, n);
+        size += n;
+        return this;
+    }
+
     /** A string as its UTF-8 length (or -1 for null) and bytes. */
     public WireOutput writeString(String s) {
         if (s == null) {

@@ -96,6 +96,7 @@ final class MasterLink implements LogSink {
     }
 
     private void startThreads() {
+        MeterSink.connected(channel); // issue 16: the workerpool-micrometer module sends its frames here
         startDaemon("workerpool-control", this::readRequests);
         startDaemon("workerpool-heartbeat", this::beat);
     }
@@ -146,10 +147,16 @@ final class MasterLink implements LogSink {
             // Worker.alive() (opt-in): its own loop must have said so within the time between beats that the
             // master still accepts (workerTimeout less one interval), or this thread stays silent too.
             long aliveWindowNanos = Math.max(1, settings.workerTimeout().toNanos() - intervalMillis * 1_000_000L);
+            JvmSampler sampler = null;
             while (!closing) {
                 Thread.sleep(intervalMillis);
                 if (!Liveness.silentFor(aliveWindowNanos, settings.workerId())) {
-                    channel.send(new Message.Heartbeat());
+                    // issue 16: from the second heartbeat on, a JvmSample rides along; the first goes bare, so the
+                    // sampler's class loading (java.lang.management) stays off the boot path.
+                    channel.send(new Message.Heartbeat(sampler == null ? null : sampler.sampleOrNull()));
+                    if (sampler == null) {
+                        sampler = new JvmSampler();
+                    }
                 }
             }
         } catch (IOException | InterruptedException e) {

@@ -3,6 +3,7 @@ package io.workerpool.internal.metrics.prometheus;
 import io.workerpool.internal.metrics.PoolMetrics;
 import io.workerpool.internal.metrics.PoolMetricsProvider;
 import io.workerpool.internal.metrics.PoolSnapshot;
+import io.workerpool.internal.metrics.WorkerTelemetry;
 import java.util.function.Supplier;
 
 /** The service the master loads when {@code metrics(address)} is set: Prometheus metrics of the pool. */
@@ -13,6 +14,15 @@ public final class PrometheusMetricsProvider implements PoolMetricsProvider {
 
     @Override
     public PoolMetrics create(Supplier<PoolSnapshot> snapshots) {
-        return new PrometheusPoolMetrics(snapshots);
+        return new PrometheusPoolMetrics(snapshots, null);
+    }
+
+    /**
+     * With the workers' JVM samples and application meters as well. The series limit per worker JVM is
+     * {@code -Dworkerpool.metrics.seriesLimit} on the master (default 10,000).
+     */
+    @Override
+    public PoolMetrics create(Supplier<PoolSnapshot> snapshots, WorkerTelemetry telemetry) {
+        return new PrometheusPoolMetrics(snapshots, telemetry);
     }
 }

@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.snapshots.Unit;
 import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.metrics.PoolMetrics;
 import io.workerpool.internal.metrics.PoolSnapshot;
+import io.workerpool.internal.metrics.WorkerTelemetry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
@@ -34,8 +35,18 @@ final class PrometheusPoolMetrics implements PoolMetrics {
     private final Counter recycles;
     private final Counter replacements;
     private final Counter logRecords;
+    /** The workers' application meters, or null without telemetry. */
+    private final WorkerMeterStore meters;
+
+    /** Series a worker JVM may send before it is cut off, unless -Dworkerpool.metrics.seriesLimit says otherwise. */
+    static final int DEFAULT_SERIES_LIMIT = 10_000;
 
     PrometheusPoolMetrics(Supplier<PoolSnapshot> snapshots) {
+        this(snapshots, null);
+    }
+
+    /** With {@code telemetry} (may be null): the workers' JVM figures and their application meters too. */
+    PrometheusPoolMetrics(Supplier<PoolSnapshot> snapshots, WorkerTelemetry telemetry) {
         restarts = Counter.builder().name("workerpool_restarts_total")
                 .help("Workers given a new JVM after an exit the master had not asked for")
                 .withoutExemplars().register(registry);
@@ -48,10 +59,11 @@ final class PrometheusPoolMetrics implements PoolMetrics {
             exits.initLabelValues(cause.label());
         }
         recycles = Counter.builder().name("workerpool_recycles_total")
-                .help("Workers recycled, by cause: age (maxWorkerAge) or rss (maxWorkerRss)")
+                .help("Workers recycled, by cause: age (maxWorkerAge), rss (maxWorkerRss) or pss (maxWorkerPss)")
                 .labelNames("cause").withoutExemplars().register(registry);
         recycles.initLabelValues("age");
         recycles.initLabelValues("rss");
+        recycles.initLabelValues("pss");
         replacements = Counter.builder().name("workerpool_reloads_total")
                 .help("Rolling replacements that ended, by kind (reload, restart of one id, recycle) and result"
                         + " (completed, failed, aborted)")
@@ -97,6 +109,19 @@ final class PrometheusPoolMetrics implements PoolMetrics {
                 .help("When the master started, in seconds since the epoch").register(registry);
         startTime.set(ProcessHandle.current().info().startInstant()
                 .map(instant -> instant.toEpochMilli() / 1000.0).orElse(System.currentTimeMillis() / 1000.0));
+        if (telemetry != null) {
+            WorkerJvmMetrics.register(registry, telemetry);
+            meters = new WorkerMeterStore(Integer.getInteger("workerpool.metrics.seriesLimit", DEFAULT_SERIES_LIMIT));
+            registry.register(meters);
+            telemetry.meterStore(meters);
+        } else {
+            meters = null;
+        }
+    }
+
+    /** The workers' meters, or null: for tests. */
+    WorkerMeterStore meters() {
+        return meters;
     }
 
     @Override
