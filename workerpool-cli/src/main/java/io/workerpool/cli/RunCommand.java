@@ -123,7 +123,7 @@ final class RunCommand implements Callable<Integer> {
     Integer reloadBatch;
 
     @Option(names = "--max-worker-age", paramLabel = "D", converter = Converters.PositiveDuration.class,
-            description = "Recycle a worker older than this (+ up to 10% jitter), like a reload (default: never).")
+            description = "Recycle a worker older than this (+ up to 10%% jitter), like a reload (default: never).")
     Duration maxWorkerAge;
 
     @Option(names = "--max-worker-rss", paramLabel = "SIZE", converter = Converters.PositiveSize.class,

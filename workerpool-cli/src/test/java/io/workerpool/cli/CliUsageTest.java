@@ -179,6 +179,36 @@ class CliUsageTest {
                 "workerpool run --workers 4 --classpath app.jar com.example.MyWorker");
     }
 
+    /**
+     * Issue 17: every command's --help prints its usage and nothing on stderr (picocli warns there about a
+     * description it cannot format, e.g. an unescaped '%'). In-process and alone, so System.err is ours.
+     */
+    @Test
+    void everyHelpWritesNothingToStderr() {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (String command : new String[] {"run", "status", "stop", "reload", "scale", "restart",
+                "logs-reopen"}) {
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int exit = WorkerpoolCli.execute(new String[] {command, "--help"}, new PrintWriter(out, true),
+                        new PrintWriter(err, true));
+                assertThat(exit).as(command).isZero();
+                assertThat(out.toString()).as(command).contains("Usage: workerpool " + command);
+                assertThat(err.toString()).as(command + " --help on the command's stderr").isEmpty();
+            }
+            StringWriter out = new StringWriter();
+            assertThat(WorkerpoolCli.execute(new String[] {"--help"}, new PrintWriter(out, true),
+                    new PrintWriter(new StringWriter(), true))).isZero();
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).as("System.err during --help")
+                .isEmpty();
+    }
+
     private static void assertOneLineError(Result result, int exit, String start) {
         assertThat(result.exit()).as("%s", result).isEqualTo(exit);
         assertThat(result.out()).as("%s", result).isEmpty();
