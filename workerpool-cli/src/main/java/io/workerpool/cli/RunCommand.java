@@ -44,6 +44,8 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
     /** sun_path holds 108 bytes on Linux, the last one the terminating NUL. */
     static final int MAX_SOCKET_PATH_BYTES = 107;
+    /** What a worker calling listenChannel() in a pool without --listen is told to add. */
+    static final String LISTEN_SETTING = "--listen";
 
     @Mixin
     WorkerpoolCli.HelpOption help;
@@ -257,6 +259,10 @@ final class RunCommand implements Callable<Integer> {
         List<String> workerJvmOptions = new ArrayList<>();
         // SLF4J announces the worker's log-forwarding provider on stderr at INFO: noise for users. Theirs follow.
         workerJvmOptions.add("-Dslf4j.internal.verbosity=WARN");
+        if (listen.isEmpty()) {
+            // Worker.listenChannel() without a socket names the flag to add, not the builder method
+            workerJvmOptions.add("-Dworkerpool.listenSetting=" + LISTEN_SETTING);
+        }
         workerJvmOptions.addAll(jvmOptions);
         builder.workerJvmOptions(workerJvmOptions.toArray(String[]::new));
         return builder.build();
