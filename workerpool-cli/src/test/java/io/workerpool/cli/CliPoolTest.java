@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -152,23 +153,45 @@ class CliPoolTest {
         return response.statusCode() + " " + response.body();
     }
 
+    /**
+     * Issue 17: a daemon without --stdout/--stderr logs beside its pidfile, says so at start, and reopens its own
+     * log on logs-reopen and SIGUSR1 after logrotate's rename (the next master line lands in the new file).
+     */
     @Test
-    void daemonDetachesAndStopsByItsPidfile() throws Exception {
+    void daemonDetachesLogsBesideItsPidfileReopensItAndStopsByItsPidfile() throws Exception {
         Path events = dir.resolve("events.txt");
         Path pidFile = dir.resolve("daemon.pid");
+        Path log = dir.resolve("daemon.log");
         String pidfile = pidFile.toString();
         try (CliProcess launcher = CliProcess.start(dir, "launcher", events, pidFile, "run", "--daemon",
-                "--workers", "1", "--pidfile", pidfile, "--stdout", dir.resolve("out.txt").toString(), "--stderr",
-                dir.resolve("err.txt").toString(), "--classpath", TEST_CLASSES, RECORDING_WORKER, events.toString())) {
+                "--workers", "1", "--pidfile", pidfile, "--classpath", TEST_CLASSES, RECORDING_WORKER,
+                events.toString())) {
             assertThat(launcher.process().waitFor(60, TimeUnit.SECONDS)).as(launcher.output()).isTrue();
             assertThat(launcher.process().exitValue()).as(launcher.output()).isZero();
-            assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ");
+            assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ")
+                    .contains(", pidfile " + pidfile + ", log " + log);
             launcher.awaitEvents("worker-main 0 \\d+ .*", 1);
+            assertThat(Files.readString(log)).contains("pool starting");
+
+            Path rotated = dir.resolve("daemon.log.1");
+            Files.move(log, rotated);
+            assertThat(ok(CliProcess.run(dir, "logs-reopen", "--pidfile", pidfile))).contains("reopen");
+            assertThat(ok(CliProcess.run(dir, "scale", "2", "--pidfile", pidfile))).endsWith("2 of 2 workers running");
+            assertThat(Files.readString(log)).contains("logs-reopen: the master reopened its log " + log)
+                    .contains("scaling from 1 to 2");
+            assertThat(Files.readString(rotated)).doesNotContain("scaling from");
+
+            Files.move(log, dir.resolve("daemon.log.2"));
+            long master = Long.parseLong(Files.readString(pidFile).strip());
+            new ProcessBuilder("kill", "-USR1", Long.toString(master)).start().waitFor();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
+                    && Files.readString(log).contains("SIGUSR1: the master reopened its log " + log));
 
             Result stop = CliProcess.run(dir, "stop", "--pidfile", pidfile);
             assertThat(stop.exit()).as("%s", stop).isZero();
             assertThat(stop.out()).endsWith("stopped\n");
             assertThat(pidFile).as("removed by the master before it exited").doesNotExist();
+            assertThat(Files.readString(log)).contains("pool stopped");
         }
     }
 

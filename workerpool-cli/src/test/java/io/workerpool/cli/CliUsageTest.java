@@ -92,6 +92,8 @@ class CliUsageTest {
                 Arguments.of("--listen must name a host this machine can resolve, got 'no-such-host.invalid:80'"
                         + " (unknown host 'no-such-host.invalid')",
                         new String[] {"--listen", "no-such-host.invalid:80", PKG + "RecordingWorker"}),
+                Arguments.of("--log-file is for --daemon; in the foreground the log is this command's output:"
+                        + " redirect it (> FILE)", new String[] {"--log-file", "/tmp/app.log", PKG + "RecordingWorker"}),
                 Arguments.of("--daemon needs --pidfile FILE: it is how you find and stop the daemon",
                         new String[] {"--daemon", PKG + "RecordingWorker"}),
                 Arguments.of("--jvm-opt must be a JVM option starting with '-' like -Xmx256m, got 'Xmx64m'",
