@@ -86,6 +86,19 @@ final class CliProcess implements AutoCloseable {
         return new CliProcess(process, output, events, pidFile);
     }
 
+    /**
+     * As {@link #start}, but as a terminal starts a foreground job: in a session and process group of its own,
+     * whose id is the command's pid (a signal to {@code -pid} reaches the group, as Ctrl-C does).
+     */
+    static CliProcess startAsGroupLeader(Path dir, String name, Path events, Path pidFile, String... args)
+            throws IOException {
+        Path output = dir.resolve(name + ".log");
+        ProcessBuilder builder = builder(dir, args);
+        builder.command().addFirst("/usr/bin/setsid"); // execs in place: the pid stays the command's
+        Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return new CliProcess(process, output, events, pidFile);
+    }
+
     private static ProcessBuilder builder(Path dir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());

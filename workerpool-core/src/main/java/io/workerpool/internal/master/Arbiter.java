@@ -594,7 +594,13 @@ final class Arbiter {
             // The worker closed its channel: it is exiting already, and its exit event follows.
             LOG.debug("{}: channel closed before {} could be sent", jvm, message);
         } catch (IOException ex) {
-            LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
+            // issue 17: EPIPE/ECONNRESET: the worker closed its end, so it is exiting; its exit event follows
+            boolean exiting = String.valueOf(ex.getMessage()).matches("(?i).*(broken pipe|connection reset).*");
+            if (exiting) {
+                LOG.debug("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
+            } else {
+                LOG.warn("{}: could not send {} ({}); sending SIGTERM instead", jvm, message, ex.toString());
+            }
             Signals.send(jvm.pid(), Signals.SIGTERM);
         }
     }
