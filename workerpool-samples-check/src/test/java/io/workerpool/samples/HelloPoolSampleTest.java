@@ -46,6 +46,56 @@ class HelloPoolSampleTest {
         }
     }
 
+    /**
+     * Without any SLF4J provider the master says so once (SLF4J's 3-line notice); the worker JVMs, which log through
+     * the library's own provider, say nothing.
+     */
+    @Test
+    void withoutAnSlf4jBackendOnlyTheMasterSaysSo() throws Exception {
+        Path target = SAMPLE.resolve("target");
+        String classPath;
+        try (var jars = Files.list(target.resolve("lib"))) {
+            classPath = target.resolve("classes") + File.pathSeparator + jars.map(Path::toString)
+                    .filter(jar -> !jar.contains("logback")).collect(java.util.stream.Collectors.joining(File.pathSeparator));
+        }
+        Path output = target.resolve("run-without-backend.log");
+        Process master = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, "com.example.hello.HelloPool")
+                .directory(SAMPLE.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        try {
+            // Nothing is logged: wait until both workers have loaded SLF4J (it prints, if at all, while it loads)
+            // and connected to the master
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).alias("two workers connected")
+                    .until(() -> master.descendants().filter(HelloPoolSampleTest::hasSocket).count() >= 2);
+            master.destroy();
+            assertThat(master.waitFor(30, TimeUnit.SECONDS)).as(read(output)).isTrue();
+            assertThat(master.exitValue()).as(read(output)).isZero();
+            String log = read(output);
+            assertThat(log.split("No SLF4J providers were found", -1)).as(log).hasSize(2);
+            assertThat(log).doesNotContain("WARNING: A restricted method");
+        } finally {
+            master.descendants().forEach(ProcessHandle::destroyForcibly);
+            master.destroyForcibly();
+        }
+    }
+
+    /** A worker with a socket open has passed its runtime's start, which logs (so loads SLF4J) first. */
+    private static boolean hasSocket(ProcessHandle process) {
+        try (var fds = Files.list(Path.of("/proc/" + process.pid() + "/fd"))) {
+            return fds.anyMatch(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd).toString().startsWith("socket:");
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static String read(Path file) throws IOException {
         return Files.exists(file) ? Files.readString(file) : "";
     }
