@@ -52,6 +52,20 @@ final class MasterLog {
         return pidFile.resolveSibling(base + ".log");
     }
 
+    /**
+     * The file a worker's stdout ({@code stream} 1) or stderr (2) goes to: the configured one, else, in a daemon,
+     * the master's own file, which the worker inherited; null for a foreground master's terminal. For the
+     * workers' ReopenOutput after rotation (issue 17: to be wired into Arbiter.reopenOutput by the lead).
+     */
+    static Path workersFile(PoolConfig config, int stream) {
+        Path configured = stream == 1 ? config.stdout() : config.stderr();
+        if (configured != null) {
+            return configured;
+        }
+        String inherited = Daemon.isDaemonProcess() ? System.getenv(stream == 1 ? STDOUT_ENV : STDERR_ENV) : null;
+        return inherited == null ? null : Path.of(inherited);
+    }
+
     /** The launcher's part: the files named in the daemon's environment. */
     static void nameInEnvironment(Map<String, String> environment, PoolConfig config) {
         environment.put(STDOUT_ENV, daemonStdout(config).toString());
