@@ -108,8 +108,10 @@ public abstract class Worker {
     public final ServerSocketChannel listenChannel() {
         ServerSocketChannel channel = listenChannel;
         if (channel == null) {
+            // The setting's name as the user wrote it: the CLI passes "--listen HOST:PORT" (issue 17)
             throw new IllegalStateException("worker " + id + " has no listening socket: the pool was built without "
-                    + "Supervisor.Builder.listen(address); add it to share a socket among the workers");
+                    + System.getProperty("workerpool.listenSetting", "Supervisor.Builder.listen(address)")
+                    + "; add it to share a socket among the workers");
         }
         return channel;
     }

@@ -10,7 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -141,49 +140,13 @@ final class ManagementCommands {
         }
     }
 
-    @Command(name = "reload",
-            footerHeading = "%nExample:%n", footer = {"  workerpool reload --pidfile /tmp/app.pid"},
-            description = "Replaces every worker by a fresh JVM, one at a time, each new one ready"
-            + " before the old one stops (as SIGHUP does); new code on the class path is picked up.")
-    static final class Reload extends OneRequest {
-        @Override
-        String request() {
-            return "reload";
-        }
-    }
-
-    @Command(name = "scale",
-            footerHeading = "%nExample:%n", footer = {"  workerpool scale 6 --pidfile /tmp/app.pid"},
-            description = "Grows or shrinks the pool to N workers: new ones get the lowest free"
-            + " ids, the highest ids stop gracefully.")
-    static final class Scale extends OneRequest {
-        @Parameters(paramLabel = "N", converter = Converters.PositiveInt.class, description = "Workers wanted, >= 1.")
-        int workers;
-
-        @Override
-        String request() {
-            return "scale " + workers;
-        }
-    }
-
-    @Command(name = "restart",
-            footerHeading = "%nExample:%n", footer = {"  workerpool restart 2 --pidfile /tmp/app.pid"},
-            description = "Replaces one worker by a fresh JVM, ready before the old one stops.")
-    static final class Restart extends OneRequest {
-        @Parameters(paramLabel = "ID", converter = Converters.NonNegativeInt.class, description = "The worker id.")
-        int id;
-
-        @Override
-        String request() {
-            return "restart " + id;
-        }
-    }
+    // reload, scale and restart wait for their outcome: ChangeCommands (issue 17)
 
     @Command(name = "logs-reopen",
             footerHeading = "%nExample:%n",
             footer = {"  mv app.out app.out.1 && workerpool logs-reopen --pidfile app.pid"},
-            description = "Makes the workers reopen their --stdout and --stderr files, after"
-            + " they were moved away by log rotation (as SIGUSR1 does, where the pool supports it).")
+            description = "Makes the workers reopen their --stdout and --stderr files, and a daemon master its log,"
+            + " after they were moved away by log rotation (as SIGUSR1 does, where the pool supports it).")
     static final class LogsReopen extends OneRequest {
         @Override
         String request() {

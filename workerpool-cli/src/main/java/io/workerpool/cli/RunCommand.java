@@ -32,8 +32,8 @@ import picocli.CommandLine.Parameters;
             "  workerpool run --worker-ids 1,2,5 --classpath 'classes:lib/*' \\",
             "      --jvm-opt=-Xmx256m --listen 127.0.0.1:8080 --pidfile /tmp/app.pid \\",
             "      com.example.HttpWorker --verbose",
-            "  workerpool run --daemon --pidfile /var/run/app.pid \\",
-            "      --stdout app.out --stderr app.err --classpath app.jar com.example.MyWorker",
+            "  workerpool run --daemon --pidfile /var/run/app.pid --log-file /var/log/app.log \\",
+            "      --classpath app.jar com.example.MyWorker",
             "  workerpool run --workers 4 --metrics 0.0.0.0:9100 --ready-share 0.75 \\",
             "      --classpath app.jar com.example.MyWorker     # /healthz /readyz /metrics",
             "  workerpool run --workers 4 --spares 1 --aot-cache /var/cache/app/worker.aot \\",
@@ -44,6 +44,8 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
     /** sun_path holds 108 bytes on Linux, the last one the terminating NUL. */
     static final int MAX_SOCKET_PATH_BYTES = 107;
+    /** What a worker calling listenChannel() in a pool without --listen is told to add. */
+    static final String LISTEN_SETTING = "--listen";
 
     @Mixin
     WorkerpoolCli.HelpOption help;
@@ -101,6 +103,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--daemon", description = "Detach (needs --pidfile); returns once the pool runs.")
     boolean daemon;
 
+    @Option(names = "--log-file", paramLabel = "FILE", description = "With --daemon: the master's own log (pool"
+            + " events, the workers' forwarded records), appended; reopened by logs-reopen and SIGUSR1 (default: the"
+            + " --stdout file, else beside --pidfile: app.pid -> app.log).")
+    Path logFile;
+
     @Option(names = "--spares", paramLabel = "N", converter = Converters.NonNegativeInt.class,
             description = "Hot spare JVMs kept warm that take a dead worker's id at once (default: 0).")
     Integer spares;
@@ -123,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
     Integer reloadBatch;
 
     @Option(names = "--max-worker-age", paramLabel = "D", converter = Converters.PositiveDuration.class,
-            description = "Recycle a worker older than this (+ up to 10% jitter), like a reload (default: never).")
+            description = "Recycle a worker older than this (+ up to 10%% jitter), like a reload (default: never).")
     Duration maxWorkerAge;
 
     @Option(names = "--max-worker-rss", paramLabel = "SIZE", converter = Converters.PositiveSize.class,
@@ -168,6 +175,13 @@ final class RunCommand implements Callable<Integer> {
         }
         if (daemon && pidFile == null) {
             throw CliException.usage("--daemon needs --pidfile FILE: it is how you find and stop the daemon");
+        }
+        if (logFile != null && !daemon) {
+            throw CliException.usage("--log-file is for --daemon; in the foreground the log is this command's"
+                    + " output: redirect it (> FILE)");
+        }
+        if (logFile != null && Files.isDirectory(logFile)) {
+            throw CliException.usage("--log-file must be a file, got the directory '" + logFile + "'");
         }
         if (readyShare != null && metrics == null) {
             throw CliException.usage("--ready-share needs --metrics HOST:PORT: /readyz is served there");
@@ -244,6 +258,10 @@ final class RunCommand implements Callable<Integer> {
             builder.controlSocket(controlSocket);
         }
         builder.daemonize(daemon);
+        if (logFile != null) {
+            // read by the library's daemon launcher (MasterLog), in the launcher and again in the daemon
+            System.setProperty("workerpool.logFile", logFile.toAbsolutePath().toString());
+        }
         if (reloadBatch != null) {
             builder.reloadBatch(reloadBatch);
         }
@@ -265,6 +283,10 @@ final class RunCommand implements Callable<Integer> {
         List<String> workerJvmOptions = new ArrayList<>();
         // SLF4J announces the worker's log-forwarding provider on stderr at INFO: noise for users. Theirs follow.
         workerJvmOptions.add("-Dslf4j.internal.verbosity=WARN");
+        if (listen.isEmpty()) {
+            // Worker.listenChannel() without a socket names the flag to add, not the builder method
+            workerJvmOptions.add("-Dworkerpool.listenSetting=" + LISTEN_SETTING);
+        }
         workerJvmOptions.addAll(jvmOptions);
         builder.workerJvmOptions(workerJvmOptions.toArray(String[]::new));
         return builder.build();

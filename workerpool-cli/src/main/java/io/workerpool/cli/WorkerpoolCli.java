@@ -26,7 +26,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         usageHelpAutoWidth = true,
         description = "Runs a pre-fork pool of JVM workers, and manages a running one.",
         subcommands = {RunCommand.class, ManagementCommands.Status.class, ManagementCommands.Stop.class,
-            ManagementCommands.Reload.class, ManagementCommands.Scale.class, ManagementCommands.Restart.class,
+            ChangeCommands.Reload.class, ChangeCommands.Scale.class, ChangeCommands.Restart.class,
             ManagementCommands.LogsReopen.class, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {

@@ -57,6 +57,20 @@ class CliBadStartTest {
         }
     }
 
+    /** Issue 17: no "listening on ..." line before the error that stops the start (it bound, then undid it). */
+    @Test
+    void aMetricsPortInUseStopsTheStartWithoutClaimingToListen() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            int port = taken.getLocalPort();
+            Result result = run("--listen", "127.0.0.1:0", "--metrics", "127.0.0.1:" + port, RECORDING_WORKER,
+                    dir.resolve("events").toString());
+            assertOneLine(result, 1, "workerpool run: ");
+            assertThat(result.err()).contains("127.0.0.1:" + port);
+            assertThat(result.out()).as("the master's log").doesNotContain("listening on");
+            assertNothingLeft();
+        }
+    }
+
     @Test
     void aPidfileInAMissingDirectoryIsOneLineAndExitOne() throws Exception {
         Path pidFile = dir.resolve("missing").resolve("pool.pid");

@@ -49,7 +49,7 @@ class CliOperationsTest {
             load.start(Integer.parseInt(port.group(1)), 4);
             await().atMost(WAIT).until(() -> load.ok.get() >= 50);
 
-            assertThat(ok(CliProcess.run(dir, "reload", "--pidfile", pidfile))).isEqualTo("reloading");
+            assertThat(ok(CliProcess.run(dir, "reload", "--no-wait", "--pidfile", pidfile))).isEqualTo("reloading");
             long okAtReload = load.ok.get();
             pool.awaitEvents("worker-shutdown (0 " + old[0] + "|1 " + old[1] + ")", 2);
             await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -60,21 +61,39 @@ class CliPoolTest {
             assertThat(second.errLines()).as("%s", second).singleElement().asString()
                     .startsWith("workerpool run: another master is already running with pidfile " + pidfile);
 
-            assertThat(ok(CliProcess.run(dir, "scale", "3", "--pidfile", pidfile))).isEqualTo("scaling to 3");
+            // reload, restart and scale wait for their outcome (issue 17): when they return, it is there
+            assertThat(ok(CliProcess.run(dir, "scale", "3", "--pidfile", pidfile))).startsWith("scaling to 3")
+                    .contains("worker 2: running, pid ").endsWith("3 of 3 workers running");
+            assertThat(workerStates(pidfile)).isEqualTo("0 RUNNING,1 RUNNING,2 RUNNING");
             pool.awaitEvents("worker-main 2 \\d+ .*", 1);
             long worker2 = pool.workerPid(2);
-            assertThat(ok(CliProcess.run(dir, "scale", "2", "--pidfile", pidfile))).isEqualTo("scaling to 2");
+            assertThat(ok(CliProcess.run(dir, "scale", "2", "--pidfile", pidfile))).startsWith("scaling to 2")
+                    .contains("worker 2: stopped and removed").endsWith("2 of 2 workers running");
             pool.awaitEvents("worker-shutdown 2 " + worker2, 1);
 
             long worker0 = pool.workerPid(0);
-            assertThat(ok(CliProcess.run(dir, "restart", "0", "--pidfile", pidfile))).isEqualTo("restarting worker 0");
+            assertThat(ok(CliProcess.run(dir, "restart", "0", "--pidfile", pidfile)))
+                    .startsWith("restarting worker 0").containsPattern("worker 0: running, pid \\d+ \\(new JVM\\)")
+                    .containsPattern("completed \\(restart of worker 0\\): 1 worker\\(s\\) replaced in \\d+ ms$");
             pool.awaitEvents("worker-shutdown 0 " + worker0, 1);
-            // the new JVM reported ready before the old one stopped, but may write "worker-main" after it
             await().atMost(Duration.ofSeconds(60)).until(() -> pool.workerPid(0) != worker0);
 
             long[] before = {pool.workerPid(0), pool.workerPid(1)};
-            assertThat(ok(CliProcess.run(dir, "reload", "--pidfile", pidfile))).isEqualTo("reloading");
+            assertThat(ok(CliProcess.run(dir, "reload", "--pidfile", pidfile))).startsWith("reloading")
+                    .contains("completed (reload requested): 2 worker(s) replaced in ");
             pool.awaitEvents("worker-shutdown (0 " + before[0] + "|1 " + before[1] + ")", 2);
+
+            // a reload whose new worker cannot be created: exit 1 with the pool's reason; the old ones keep serving
+            Path failSwitch = Path.of(events + ".fail");
+            java.nio.file.Files.createFile(failSwitch);
+            Result failed = CliProcess.run(dir, "reload", "--pidfile", pidfile);
+            java.nio.file.Files.delete(failSwitch);
+            assertThat(failed.exit()).as("%s", failed).isEqualTo(1);
+            assertThat(failed.out()).as("%s", failed).startsWith("reloading");
+            assertThat(failed.errLines()).as("%s", failed).singleElement().asString()
+                    .startsWith("workerpool reload: failed (reload requested): ").contains("worker 0")
+                    .endsWith("the old workers keep serving");
+            assertThat(ok(CliProcess.run(dir, "reload", "--no-wait", "--pidfile", pidfile))).isEqualTo("reloading");
 
             Result refused = CliProcess.run(dir, "restart", "9", "--pidfile", pidfile);
             assertThat(refused.exit()).as("%s", refused).isEqualTo(1);
@@ -91,7 +110,8 @@ class CliPoolTest {
             assertThat(pool.process().waitFor(10, TimeUnit.SECONDS)).as("the master, once 'stop' has returned").isTrue();
             assertThat(pool.process().exitValue()).isZero();
             assertThat(pidFile).doesNotExist();
-            assertThat(pool.output()).doesNotContain("SLF4J(I)").doesNotContain("Exception");
+            assertThat(pool.output().replace("IllegalStateException: constructor failure on purpose", ""))
+                    .doesNotContain("SLF4J(I)").doesNotContain("Exception");
         }
     }
 
@@ -134,24 +154,58 @@ class CliPoolTest {
         return response.statusCode() + " " + response.body();
     }
 
+    /**
+     * Issue 17: a daemon without --stdout/--stderr logs beside its pidfile, says so at start, and reopens its own
+     * log on logs-reopen and SIGUSR1 after logrotate's rename (the next master line lands in the new file).
+     */
     @Test
-    void daemonDetachesAndStopsByItsPidfile() throws Exception {
+    void daemonDetachesLogsBesideItsPidfileReopensItAndStopsByItsPidfile() throws Exception {
         Path events = dir.resolve("events.txt");
         Path pidFile = dir.resolve("daemon.pid");
+        Path log = dir.resolve("daemon.log");
         String pidfile = pidFile.toString();
         try (CliProcess launcher = CliProcess.start(dir, "launcher", events, pidFile, "run", "--daemon",
-                "--workers", "1", "--pidfile", pidfile, "--stdout", dir.resolve("out.txt").toString(), "--stderr",
-                dir.resolve("err.txt").toString(), "--classpath", TEST_CLASSES, RECORDING_WORKER, events.toString())) {
+                "--workers", "1", "--pidfile", pidfile, "--classpath", TEST_CLASSES, RECORDING_WORKER,
+                events.toString())) {
             assertThat(launcher.process().waitFor(60, TimeUnit.SECONDS)).as(launcher.output()).isTrue();
             assertThat(launcher.process().exitValue()).as(launcher.output()).isZero();
-            assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ");
+            assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ")
+                    .contains(", pidfile " + pidfile + ", log " + log);
             launcher.awaitEvents("worker-main 0 \\d+ .*", 1);
+            assertThat(Files.readString(log)).contains("pool starting");
+
+            Path rotated = dir.resolve("daemon.log.1");
+            Files.move(log, rotated);
+            assertThat(ok(CliProcess.run(dir, "logs-reopen", "--pidfile", pidfile))).contains("reopen");
+            assertThat(ok(CliProcess.run(dir, "scale", "2", "--pidfile", pidfile))).endsWith("2 of 2 workers running");
+            assertThat(Files.readString(log)).contains("logs-reopen: the master reopened its log " + log)
+                    .contains("scaling from 1 to 2");
+            assertThat(Files.readString(rotated)).doesNotContain("scaling from");
+
+            Files.move(log, dir.resolve("daemon.log.2"));
+            long master = Long.parseLong(Files.readString(pidFile).strip());
+            new ProcessBuilder("kill", "-USR1", Long.toString(master)).start().waitFor();
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
+                    && Files.readString(log).contains("SIGUSR1: the master reopened its log " + log));
 
             Result stop = CliProcess.run(dir, "stop", "--pidfile", pidfile);
             assertThat(stop.exit()).as("%s", stop).isZero();
             assertThat(stop.out()).endsWith("stopped\n");
             assertThat(pidFile).as("removed by the master before it exited").doesNotExist();
+            assertThat(Files.readString(log)).contains("pool stopped");
         }
+    }
+
+    /** "ID STATE,..." of the workers, from status --json. */
+    private String workerStates(String pidfile) throws Exception {
+        Result json = CliProcess.run(dir, "status", "--json", "--pidfile", pidfile);
+        assertThat(json.exit()).as("%s", json).isZero();
+        Matcher row = Pattern.compile("\\{\"id\":(\\d+),\"pid\":\\d+,\"state\":\"(\\w+)\"").matcher(json.out());
+        java.util.List<String> states = new java.util.ArrayList<>();
+        while (row.find()) {
+            states.add(row.group(1) + " " + row.group(2));
+        }
+        return String.join(",", states);
     }
 
     private static String ok(Result result) {

@@ -102,6 +102,22 @@ final class CliProcess implements AutoCloseable {
         return new CliProcess(process, output, events, pidFile);
     }
 
+    /**
+     * As {@link #start}, but as a terminal starts a foreground job: in a session and process group of its own,
+     * whose id is the command's pid (a signal to {@code -pid} reaches the group, as Ctrl-C does), and with
+     * SIGTTIN and SIGTTOU ignored, as some terminal multiplexers start their shells.
+     */
+    static CliProcess startAsGroupLeader(Path dir, String name, Path events, Path pidFile, String... args)
+            throws IOException {
+        Path output = dir.resolve(name + ".log");
+        ProcessBuilder builder = builder(dir, args);
+        // setsid and sh exec in place: the pid stays the command's
+        builder.command().addAll(0, List.of("/usr/bin/setsid", "/bin/sh", "-c", "trap '' TTIN TTOU; exec \"$@\"",
+                "sh"));
+        Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        return new CliProcess(process, output, events, pidFile);
+    }
+
     private static ProcessBuilder builder(Path dir, String... args) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow());

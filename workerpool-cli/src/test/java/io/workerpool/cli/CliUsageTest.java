@@ -92,6 +92,8 @@ class CliUsageTest {
                 Arguments.of("--listen must name a host this machine can resolve, got 'no-such-host.invalid:80'"
                         + " (unknown host 'no-such-host.invalid')",
                         new String[] {"--listen", "no-such-host.invalid:80", PKG + "RecordingWorker"}),
+                Arguments.of("--log-file is for --daemon; in the foreground the log is this command's output:"
+                        + " redirect it (> FILE)", new String[] {"--log-file", "/tmp/app.log", PKG + "RecordingWorker"}),
                 Arguments.of("--daemon needs --pidfile FILE: it is how you find and stop the daemon",
                         new String[] {"--daemon", PKG + "RecordingWorker"}),
                 Arguments.of("--jvm-opt must be a JVM option starting with '-' like -Xmx256m, got 'Xmx64m'",
@@ -177,6 +179,36 @@ class CliUsageTest {
         assertThat(help.exit()).as("%s", help).isZero();
         assertThat(help.out()).contains("WORKER_CLASS", "--worker-timeout=D", "--jvm-opt=OPT", "Examples:",
                 "workerpool run --workers 4 --classpath app.jar com.example.MyWorker");
+    }
+
+    /**
+     * Issue 17: every command's --help prints its usage and nothing on stderr (picocli warns there about a
+     * description it cannot format, e.g. an unescaped '%'). In-process and alone, so System.err is ours.
+     */
+    @Test
+    void everyHelpWritesNothingToStderr() {
+        java.io.PrintStream original = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        try {
+            System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+            for (String command : new String[] {"run", "status", "stop", "reload", "scale", "restart",
+                "logs-reopen"}) {
+                StringWriter out = new StringWriter();
+                StringWriter err = new StringWriter();
+                int exit = WorkerpoolCli.execute(new String[] {command, "--help"}, new PrintWriter(out, true),
+                        new PrintWriter(err, true));
+                assertThat(exit).as(command).isZero();
+                assertThat(out.toString()).as(command).contains("Usage: workerpool " + command);
+                assertThat(err.toString()).as(command + " --help on the command's stderr").isEmpty();
+            }
+            StringWriter out = new StringWriter();
+            assertThat(WorkerpoolCli.execute(new String[] {"--help"}, new PrintWriter(out, true),
+                    new PrintWriter(new StringWriter(), true))).isZero();
+        } finally {
+            System.setErr(original);
+        }
+        assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).as("System.err during --help")
+                .isEmpty();
     }
 
     private static void assertOneLineError(Result result, int exit, String start) {

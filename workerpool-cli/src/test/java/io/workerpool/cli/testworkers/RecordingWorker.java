@@ -14,7 +14,7 @@ import java.util.List;
  * The worker the CLI tests run, from {@code --classpath target/test-classes}: it appends one line per event to
  * the file named by its first ARG ("worker-main ID PID [ARGS]", "worker-shutdown ID PID"), so that tests wait
  * on lines instead of sleeping. Runs until asked to stop; with the ARG {@code --print}, prints a numbered line to
- * stdout every 20 ms.
+ * stdout every 20 ms. While a file named as the first ARG plus {@code .fail} exists, its constructor throws.
  */
 public class RecordingWorker extends Worker {
     private final Path events;
@@ -24,6 +24,9 @@ public class RecordingWorker extends Worker {
     public RecordingWorker(int id, String[] args) {
         super(id);
         this.events = Path.of(args[0]);
+        if (Files.exists(Path.of(args[0] + ".fail"))) { // a test's switch: the next JVMs fail to boot
+            throw new IllegalStateException("constructor failure on purpose in worker " + id);
+        }
         this.args = Arrays.asList(args);
         onShutdown(() -> record("worker-shutdown " + id + " " + pid));
     }

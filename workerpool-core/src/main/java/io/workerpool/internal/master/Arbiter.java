@@ -836,6 +836,7 @@ final class Arbiter {
      * @return how many workers were asked, or -1 when the pool has no output files to reopen
      */
     int reopenOutput(String cause) {
+        MasterLog.reopen(cause); // issue 17: a daemon master's own log first (a no-op in the foreground)
         if (config.stdout() == null && config.stderr() == null) {
             LOG.info("{}: the workers write to the master's own stdout/stderr; nothing to reopen", cause);
             return -1;

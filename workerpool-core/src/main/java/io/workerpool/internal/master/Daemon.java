@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Daemon mode. The launching process re-runs the program as a detached master (its own session, stdin from
- * /dev/null, stdout/stderr to the configured files or /dev/null, same working directory), waits until the
+ * /dev/null, stdout/stderr to its log files ({@link MasterLog}), same working directory), waits until the
  * daemon reports that it runs (its pidfile is written) or why it could not start, and exits. The report
  * travels through a small status file named in the daemon's environment.
  */
@@ -51,17 +51,17 @@ final class Daemon {
             ProcessBuilder builder = new ProcessBuilder(WorkerCommand.ofCurrentProcess().withJvmOptions(List.of()));
             builder.environment().put(STATUS_FILE, statusFile.toString());
             builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            builder.redirectOutput(config.stdout() == null
-                    ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(config.stdout().toFile()));
-            builder.redirectError(config.stderr() == null
-                    ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(config.stderr().toFile()));
+            // issue 17: never /dev/null; the files are named in the daemon's environment for logs-reopen
+            builder.redirectOutput(ProcessBuilder.Redirect.appendTo(MasterLog.daemonStdout(config).toFile()));
+            builder.redirectError(ProcessBuilder.Redirect.appendTo(MasterLog.daemonStderr(config).toFile()));
+            MasterLog.nameInEnvironment(builder.environment(), config);
             Process daemon = builder.start();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(READY_TIMEOUT_MILLIS);
             while (System.nanoTime() < deadline) {
                 String report = Files.readString(statusFile, StandardCharsets.UTF_8);
                 if (report.startsWith("ready ")) {
                     System.out.println("workerpool: daemon running, pid " + report.substring(6).strip()
-                            + ", pidfile " + config.pidFile());
+                            + ", pidfile " + config.pidFile() + ", log " + MasterLog.daemonStdout(config));
                     return 0;
                 }
                 if (report.startsWith("error ")) {
@@ -71,8 +71,7 @@ final class Daemon {
                 if (daemon.waitFor(20, TimeUnit.MILLISECONDS)) {
                     if (Files.readString(statusFile, StandardCharsets.UTF_8).isEmpty()) {
                         System.err.println("workerpool: the daemon exited with status " + daemon.exitValue()
-                                + " before it was ready" + (config.stderr() == null ? ""
-                                : "; see " + config.stderr()));
+                                + " before it was ready; see " + MasterLog.daemonStderr(config));
                         return 1;
                     }
                 }

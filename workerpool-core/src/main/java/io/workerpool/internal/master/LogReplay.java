@@ -83,6 +83,7 @@ public final class LogReplay {
         if (level == null || !logger.isEnabledForLevel(level)) {
             return;
         }
+        record = WorkerThreadNames.tag(workerId, record); // issue 17: "worker-3 main", seen with no configuration
         Throwable throwable = record.throwable() == null ? null : RemoteThrowable.of(record.throwable());
         Thread current = Thread.currentThread();
         String ownName = current.getName();

@@ -42,7 +42,8 @@ final class MasterSignals implements AutoCloseable {
     private static void unignore(int number, String name) {
         try {
             if (Posix.unignore(number)) {
-                LOG.info("SIG{} was ignored when this JVM started (nohup, a background job?); the pool handles it",
+                // DEBUG (issue 17): a terminal multiplexer starts shells with TTIN/TTOU ignored; nothing to act on
+                LOG.debug("SIG{} was ignored when this JVM started (nohup, a background job?); the pool handles it",
                         name);
             }
         } catch (PosixException | UnsupportedOperationException | IllegalArgumentException e) {

@@ -32,6 +32,8 @@ final class MasterStartup {
     private ControlServer controlServer;
     private DescriptorHandoff.Server handoff;
     private MetricsServer metricsServer;
+    /** Said once every resource is taken: a start that fails later must not claim to be listening. */
+    private final java.util.List<Runnable> announcements = new java.util.ArrayList<>();
 
     MasterStartup(PoolConfig config) {
         this.config = config;
@@ -73,6 +75,8 @@ final class MasterStartup {
             taken.push(metricsServer);
             controlServer.countLogRecords(metricsServer.logRecordCounter());
         }
+        announcements.forEach(Runnable::run);
+        announcements.clear();
     }
 
     /**
@@ -96,8 +100,9 @@ final class MasterStartup {
         } catch (PosixException e) {
             listenAddress = config.listen();
         }
-        LOG.info("listening on {} (backlog {}), shared by all workers", format(listenAddress),
-                config.listenBacklog());
+        InetSocketAddress bound = listenAddress;
+        announcements.add(() -> LOG.info("listening on {} (backlog {}), shared by all workers", format(bound),
+                config.listenBacklog()));
         return fd;
     }
 
@@ -117,7 +122,8 @@ final class MasterStartup {
         }
         taken.push(() -> Files.deleteIfExists(path));
         taken.push(this::closeListenSocket);
-        LOG.info("listening on unix socket {} (backlog {}), shared by all workers", path, config.listenBacklog());
+        announcements.add(() -> LOG.info("listening on unix socket {} (backlog {}), shared by all workers", path,
+                config.listenBacklog()));
         return listenFd;
     }
 
@@ -130,9 +136,10 @@ final class MasterStartup {
         } catch (PosixException e) {
             listenAddress = null; // checked just before: can't happen
         }
-        LOG.info("using the socket passed by systemd (fd {}, {}){}, shared by all workers", fd,
-                listenAddress == null ? "address unknown" : format(listenAddress),
-                config.listen() == null ? "" : " instead of binding " + format(config.listen()) + " (listen(...))");
+        String where = listenAddress == null ? "address unknown" : format(listenAddress);
+        announcements.add(() -> LOG.info("using the socket passed by systemd (fd {}, {}){}, shared by all workers",
+                fd, where, config.listen() == null ? ""
+                        : " instead of binding " + format(config.listen()) + " (listen(...))"));
         return fd;
     }
 

@@ -24,7 +24,10 @@ final class ParentDeathWrapper {
     static List<String> find() {
         for (String candidate : CANDIDATES) {
             if (Files.isExecutable(Path.of(candidate)) && works(candidate)) {
-                return List.of(candidate, "--pdeathsig", "KILL", "--");
+                // issue 17: and in a session of their own, so that Ctrl-C reaches them once, through the master
+                List<String> prefix = new java.util.ArrayList<>(WorkerSession.prefix());
+                prefix.addAll(List.of(candidate, "--pdeathsig", "KILL", "--"));
+                return List.copyOf(prefix);
             }
         }
         return List.of();

@@ -65,11 +65,12 @@ class LogReplayTest {
         assertThat(event.getLoggerName()).isEqualTo("com.acme.Orders");
         assertThat(event.getLevel()).isEqualTo(Level.WARN);
         assertThat(event.getFormattedMessage()).isEqualTo("order 7 is late");
-        assertThat(event.getThreadName()).isEqualTo("order-worker-1");
+        // issue 17: the worker id in the thread name, for Logback's default [%thread] pattern
+        assertThat(event.getThreadName()).isEqualTo("worker-3 order-worker-1");
         assertThat(event.getMDCPropertyMap()).isEqualTo(Map.of("request", "r-1", "worker", "3"));
         // Caller data is not available for a forwarded record: Logback shows "?", not this class.
         assertThat(appender.rendered).containsExactly(
-                "WARN|com.acme.Orders|order-worker-1|3|r-1||?|?|?|order 7 is late" + System.lineSeparator());
+                "WARN|com.acme.Orders|worker-3 order-worker-1|3|r-1||?|?|?|order 7 is late" + System.lineSeparator());
         assertThat(nameAfter.get()).isEqualTo("workerpool-control-reader-3");
         assertThat(mdcAfter.get()).isEqualTo(Map.of("own", "master-context"));
     }
@@ -113,7 +114,7 @@ class LogReplayTest {
         String text = appender.rendered.getFirst();
         String newline = System.lineSeparator();
         assertThat(text)
-                .startsWith("ERROR|com.acme.Orders|w|2|||?|?|?|failed" + newline
+                .startsWith("ERROR|com.acme.Orders|worker-2 w|2|||?|?|?|failed" + newline
                         + "java.lang.IllegalStateException: boom" + newline
                         + "\tat " + original.getStackTrace()[0] + newline
                         + "\tat " + original.getStackTrace()[1] + newline)
@@ -147,7 +148,7 @@ class LogReplayTest {
         long workerTime = 1_000_000L;
         replay.replay(1, new ForwardedLogRecord(workerTime, 20, "x", "worker-thread-9", "m", Map.of(), null));
         assertThat(appender.list.getFirst().getTimeStamp()).isEqualTo(workerTime);
-        assertThat(appender.list.getFirst().getThreadName()).isEqualTo("worker-thread-9");
+        assertThat(appender.list.getFirst().getThreadName()).isEqualTo("worker-1 worker-thread-9");
     }
 
     @Test

@@ -1,0 +1,26 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.wire.ForwardedLogRecord;
+
+/**
+ * The thread name a worker's replayed record shows in the master: {@code worker-3 main} for worker 3's
+ * {@code main} thread, {@code spare-2 main} for a hot spare before it takes a worker's id. With Logback's default
+ * configuration (no logback.xml: {@code [%thread]} in its pattern) a user can tell the workers' lines apart
+ * without configuring anything; the id is also in the MDC as {@code worker} for patterns of one's own.
+ */
+final class WorkerThreadNames {
+    private WorkerThreadNames() {
+    }
+
+    /** The record with its thread name prefixed by the worker it came from (the master's id, from the kernel). */
+    static ForwardedLogRecord tag(int workerId, ForwardedLogRecord record) {
+        String thread = record.threadName();
+        return new ForwardedLogRecord(record.timestampMillis(), record.level(), record.loggerName(),
+                prefix(workerId) + (thread == null ? "" : " " + thread), record.message(), record.mdc(),
+                record.throwable());
+    }
+
+    static String prefix(int workerId) {
+        return workerId < 0 ? "spare" + workerId : "worker-" + workerId;
+    }
+}
