@@ -57,9 +57,7 @@ final class PoolProperties {
             builder.listen(listenAddress());
         }
         ifSet("listen-backlog", Integer.class, builder::listenBacklog);
-        builder.stopTimeout(get("stop-timeout", Duration.class,
-                springValue("spring.lifecycle.timeout-per-shutdown-phase", Duration.class,
-                        SPRING_SHUTDOWN_PHASE_DEFAULT).plus(STOP_MARGIN)));
+        builder.stopTimeout(stopTimeout());
         ifSet("worker-timeout", Duration.class, builder::workerTimeout);
         ifSet("check-interval", Duration.class, builder::checkInterval);
         ifPath("pid-file", builder::pidFile);
@@ -83,6 +81,17 @@ final class PoolProperties {
             builder.workerJvmOptions(options.toArray(String[]::new));
         }
         return builder;
+    }
+
+    /** {@code workerpool.stop-timeout}, else Spring's shutdown phase timeout plus {@link #STOP_MARGIN}. */
+    Duration stopTimeout() {
+        return get("stop-timeout", Duration.class, springValue("spring.lifecycle.timeout-per-shutdown-phase",
+                Duration.class, SPRING_SHUTDOWN_PHASE_DEFAULT).plus(STOP_MARGIN));
+    }
+
+    /** {@code workerpool.workers}, or null when not set. */
+    Integer workers() {
+        return get("workers", Integer.class, null);
     }
 
     /** {@code workerpool.listen}, else {@code server.address}:{@code server.port}. */
