@@ -17,11 +17,11 @@ import java.util.Set;
  *
  * <p>Options: {@code --quick} (fewer repetitions, shorter phases), {@code --wait-quiet} (first wait, up to 15
  * minutes, for the load average to fall to half the CPU count), {@code --root DIR} (repository root),
- * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http},
+ * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http,spring},
  * {@code --command TEXT} (the command line to quote in the report).
  */
 public final class BenchMain {
-    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http");
+    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http", "spring");
 
     private BenchMain() {
     }
@@ -33,7 +33,7 @@ public final class BenchMain {
         boolean write = true;
         boolean waitQuiet = false;
         String command = "./run-bench";
-        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http"));
+        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http", "spring"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -76,10 +76,11 @@ public final class BenchMain {
         if (parts.contains("http")) {
             runHttp(context, peers, measurements);
         }
+        String springSection = parts.contains("spring") ? runSpring(context) : "";
         measurements.loadAfter = ProcFs.loadAverage();
         measurements.seconds = (System.nanoTime() - started) / 1_000_000_000L;
 
-        String report = new Report(measurements, settings).markdown(machine, command);
+        String report = new Report(measurements, settings).markdown(machine, command) + springSection;
         System.out.print(report);
         System.out.flush();
         if (write) {
@@ -91,6 +92,23 @@ public final class BenchMain {
             }
             progress("report written to %s", out);
         }
+    }
+
+    /** The Spring Boot rows ({@link SpringBench}) as a markdown section; a note when they can't run. */
+    private static String runSpring(BenchContext context) {
+        SpringBench bench = new SpringBench(context);
+        String reason = bench.unavailableReason();
+        if (reason != null) {
+            progress("skipping Spring Boot: %s", reason);
+            return "\n## Spring Boot\n\nSkipped: " + reason + ".\n";
+        }
+        progress("Spring Boot example: alone, pool, spares, AOT cache ...");
+        List<SpringBench.Row> rows = bench.run();
+        for (SpringBench.Row row : rows) {
+            progress("  %s: start %.0f ms, RSS %.1f MB, restarts %s", row.name(), row.startMs(), row.rssMb(),
+                    row.restartMs());
+        }
+        return SpringBench.markdown(rows);
     }
 
     /** Waits up to 15 minutes for the 1-minute load average to fall to half the CPU count. */
