@@ -6,6 +6,8 @@ import io.workerpool.internal.core.Outcome;
 import io.workerpool.internal.core.Role;
 import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.metrics.PoolSnapshot;
+import io.workerpool.internal.metrics.PssRecycling;
+import io.workerpool.internal.metrics.WorkerTelemetry;
 import io.workerpool.internal.wire.ExitCodes;
 import io.workerpool.internal.wire.Message;
 import java.io.IOException;
@@ -36,6 +38,8 @@ final class Arbiter {
     private final LoopPorts.Launcher launcher;
     private final LoopPorts.Admissions admissions;
     private final LoopPorts.Clock clock;
+    /** The workers' latest JVM samples (heap, GC, PSS), kept by the channel's readers: read here, never changed. */
+    private final WorkerTelemetry telemetry;
     private final Consumer<PoolEvent> events;
     private final Timer timer;
     private final Map<Integer, WorkerSlot> slots = new LinkedHashMap<>();
@@ -60,7 +64,8 @@ final class Arbiter {
     }
 
     Arbiter(PoolConfig config, LoopPorts.Launcher launcher, LoopPorts.Admissions admissions, LoopPorts.Clock clock,
-            Consumer<PoolEvent> events, Timer timer, PoolObserver observer) {
+            Consumer<PoolEvent> events, Timer timer, PoolObserver observer, WorkerTelemetry telemetry) {
+        this.telemetry = telemetry;
         this.observer = observer;
         this.config = config;
         this.launcher = launcher;
@@ -525,8 +530,8 @@ final class Arbiter {
                 }
             }
             if (cause == null && config.maxWorkerPssBytes() > 0) { // issue 16 hook: the PSS decision
-                cause = io.workerpool.internal.metrics.PssRecycling.reason(
-                        controlServer.telemetry().latest(jvm.pid()), config.maxWorkerPssBytes());
+                cause = PssRecycling.reason(
+                        telemetry.latest(jvm.pid()), config.maxWorkerPssBytes());
                 kind = cause == null ? kind : "pss";
             }
             if (cause != null) {
@@ -881,7 +886,7 @@ final class Arbiter {
             result.add(new WorkerStatus(spare.id(), spare.pid(), "SPARE", Duration.ofNanos(now - spare.spawnedNanos), 0,
                     "", Duration.ofNanos(spare.silenceNanos(now)), spare.process.rssBytes()));
         }
-        return controlServer.telemetry().withSamples(result); // issue 16 hook: heap, GC, PSS per worker
+        return telemetry.withSamples(result); // issue 16 hook: heap, GC, PSS per worker
     }
 
     /** For the health endpoints and metrics: see {@link PoolSnapshots}. */

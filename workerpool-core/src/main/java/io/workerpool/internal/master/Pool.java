@@ -246,7 +246,8 @@ public final class Pool {
                 }
             });
             arbiter = new Arbiter(config, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
-                    startup.controlServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers));
+                    startup.controlServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers),
+                    startup.controlServer().telemetry());
             if (config.controlSocket() != null) {
                 startup.openControlSocket(this);
             }

@@ -61,7 +61,7 @@ final class SimWorld {
                 null, false, List.of(), null, 0, random.nextInt(3), 1 + random.nextInt(2), null, 1.0, null);
         bootFailureRate = random.nextInt(4) == 0 ? 0.6 : 0.05;
         arbiter = new Arbiter(config, new Launcher(), new Admissions(), () -> now, e -> enqueue("exit", e),
-                this::schedule, new PoolObserver() { });        tick();
+                this::schedule, new PoolObserver() { }, new io.workerpool.internal.metrics.WorkerTelemetry());        tick();
     }
 
     /** The loop's periodic check, at a fixed rate as Pool's timer sends it. */
