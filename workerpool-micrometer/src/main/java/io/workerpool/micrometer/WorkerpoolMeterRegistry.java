@@ -31,6 +31,8 @@ public final class WorkerpoolMeterRegistry extends SimpleMeterRegistry {
 
     private final MeterShipper shipper;
     private final Thread thread;
+    /** Wakes the shipping thread at close. Never an interrupt: one landing in a write closes the control channel. */
+    private final Object wakeUp = new Object();
     private volatile boolean closed;
 
     /** Ships every {@link #DEFAULT_INTERVAL}. */
@@ -77,14 +79,18 @@ public final class WorkerpoolMeterRegistry extends SimpleMeterRegistry {
 
     private void run(long millis) {
         try {
-            while (!closed) {
-                Thread.sleep(millis);
-                if (!shipper.ship()) {
-                    return; // the master is gone: the worker is about to halt
+            while (true) {
+                synchronized (wakeUp) {
+                    if (!closed) {
+                        wakeUp.wait(millis);
+                    }
+                }
+                if (closed || !shipper.ship()) {
+                    return; // closed (close() ships the last time), or the master is gone
                 }
             }
         } catch (InterruptedException e) {
-            // closed
+            // someone else's interrupt: stop shipping
         }
     }
 
@@ -94,7 +100,9 @@ public final class WorkerpoolMeterRegistry extends SimpleMeterRegistry {
         if (!closed) {
             closed = true;
             if (thread != null) {
-                thread.interrupt();
+                synchronized (wakeUp) {
+                    wakeUp.notifyAll();
+                }
                 shipper.ship();
             }
         }
