@@ -140,7 +140,7 @@ public final class LogReplay {
                     mdcSet = record.mdc();
                     mdcLogger = original;
                 }
-                String workerThread = escape(record.threadName());
+                String workerThread = escape(WorkerThreadNames.threadName(workerId, record.threadName()));
                 String wanted = workerThread == null ? ownName : workerThread;
                 if (!wanted.equals(name)) {
                     current.setName(wanted);

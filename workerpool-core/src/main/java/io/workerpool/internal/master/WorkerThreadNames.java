@@ -14,10 +14,13 @@ final class WorkerThreadNames {
 
     /** The record with its thread name prefixed by the worker it came from (the master's id, from the kernel). */
     static ForwardedLogRecord tag(int workerId, ForwardedLogRecord record) {
-        String thread = record.threadName();
         return new ForwardedLogRecord(record.timestampMillis(), record.level(), record.loggerName(),
-                prefix(workerId) + (thread == null ? "" : " " + thread), record.message(), record.mdc(),
-                record.throwable());
+                threadName(workerId, record.threadName()), record.message(), record.mdc(), record.throwable());
+    }
+
+    /** {@code worker-3 main} for worker 3's thread {@code main}; the batch replay uses it without a new record. */
+    static String threadName(int workerId, String thread) {
+        return prefix(workerId) + (thread == null ? "" : " " + thread);
     }
 
     static String prefix(int workerId) {
