@@ -17,6 +17,12 @@ import java.util.Deque;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.workerpool.internal.ops.ManagementSocket;
+import io.workerpool.internal.ops.MetricsServer;
+import io.workerpool.internal.ops.PidFile;
+import io.workerpool.internal.ops.SocketActivation;
+import io.workerpool.internal.ops.UnixSockets;
+import io.workerpool.internal.channel.WorkerChannelServer;
 
 /**
  * The master's resources, taken in order (pidfile, output files, control socket) and given back in reverse,
@@ -29,7 +35,7 @@ final class MasterStartup {
     private InetSocketAddress listenAddress;
     private int listenFd = -1;
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
-    private ControlServer controlServer;
+    private WorkerChannelServer channelServer;
     private DescriptorHandoff.Server handoff;
     private MetricsServer metricsServer;
     /** Said once every resource is taken: a start that fails later must not claim to be listening. */
@@ -51,15 +57,15 @@ final class MasterStartup {
         boolean sharing = activated > 0 ? adoptActivatedSocket(activated) >= 0
                 : config.listen() != null ? listen() >= 0 : config.listenPath() != null && listenUnix() >= 0;
         try {
-            controlServer = ControlServer.open(events);
+            channelServer = WorkerChannelServer.open(events);
         } catch (IOException e) {
             throw new PoolStartException("cannot open the master's control socket under "
                     + System.getProperty("java.io.tmpdir") + " (" + e.getMessage() + "); check that the temp"
                     + " directory is writable, or set -Djava.io.tmpdir to one that is", e);
         }
-        taken.push(controlServer);
+        taken.push(channelServer);
         if (sharing) {
-            ControlServer server = controlServer;
+            WorkerChannelServer server = channelServer;
             try {
                 // issue 12: the server closes what the lookup returns, a copy made under the lookup's lock
                 handoff = DescriptorHandoff.Server.startHandingOver(server.directory().resolve("handoff.sock"),
@@ -71,9 +77,9 @@ final class MasterStartup {
             taken.push(handoff);
         }
         if (config.metrics() != null) {
-            metricsServer = MetricsServer.start(config, controlServer.telemetry()); // issue 16: JVM samples, meters
+            metricsServer = MetricsServer.start(config, channelServer.telemetry()); // issue 16: JVM samples, meters
             taken.push(metricsServer);
-            controlServer.countLogRecords(metricsServer.logRecordCounter());
+            channelServer.countLogRecords(metricsServer.logRecordCounter());
         }
         announcements.forEach(Runnable::run);
         announcements.clear();
@@ -153,9 +159,9 @@ final class MasterStartup {
     }
 
     /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */
-    void openControlSocket(Pool pool) {
+    void openManagementSocket(Pool pool) {
         try {
-            taken.push(ControlSocket.open(config.controlSocket(), pool));
+            taken.push(ManagementSocket.open(config.controlSocket(), pool));
         } catch (IOException e) {
             Path directory = config.controlSocket().getParent();
             throw new PoolStartException("cannot open the control socket " + config.controlSocket() + ": "
@@ -205,8 +211,8 @@ final class MasterStartup {
         return metricsServer;
     }
 
-    ControlServer controlServer() {
-        return controlServer;
+    WorkerChannelServer channelServer() {
+        return channelServer;
     }
 
     /** Releases everything in reverse order; failures are added to {@code failure} when there is one. */
