@@ -50,11 +50,11 @@ class LogReplayBatchTest {
 
         String nl = System.lineSeparator();
         assertThat(appender.rendered).containsExactly(
-                "INFO|a|t1|7||one" + nl,
-                "INFO|a|t1|7|r-1|two" + nl,
-                "WARN|b|t2|7|r-1|three" + nl,
-                "INFO|b|reader|7||four" + nl,
-                "INFO|b|t1|7||five" + nl);
+                "INFO|a|worker-7 t1|7||one" + nl,
+                "INFO|a|worker-7 t1|7|r-1|two" + nl,
+                "WARN|b|worker-7 t2|7|r-1|three" + nl,
+                "INFO|b|worker-7|7||four" + nl,
+                "INFO|b|worker-7 t1|7||five" + nl);
         assertThat(appender.list).extracting(ILoggingEvent::getTimeStamp).containsExactly(1L, 2L, 4L, 5L, 6L);
         assertThat(nameAfter.get()).isEqualTo("reader");
         assertThat(mdcAfter.get()).isEqualTo(Map.of("own", "master"));
