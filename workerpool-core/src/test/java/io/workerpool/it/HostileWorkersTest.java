@@ -155,7 +155,7 @@ class HostileWorkersTest {
                 DEALT_WITH);
         String log = pool.log();
         assertThat(log).doesNotContainPattern("(?m)^00:00:00\\.000 \\[master\\]");
-        assertThat(log).contains("[thread\\r\\n00:00:00.000 [master]");
+        assertThat(log).contains(" thread\\r\\n00:00:00.000 [master]"); // [worker-1 thread\r\n...
         assertThat(log).contains("logger=inject.logger\\n00:00:00.000 [master]");
         assertThat(log).contains("key\\n00:00:00.000 [master] INFO  io.workerpool.Supervisor [main] - pool stopped"
                 + "=value\\r00:00:00.000");
