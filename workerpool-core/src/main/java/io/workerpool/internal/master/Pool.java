@@ -165,8 +165,17 @@ public final class Pool {
         }
     }
 
-    /** Log rotation: running workers reopen their stdout/stderr files; returns how many were asked. */
-    public int reopenOutput() {
+    /**
+     * What a log rotation reopened.
+     *
+     * @param master whether a daemon master reopened its own log
+     * @param workers how many workers were asked to reopen their files; -1 when they have none of their own
+     */
+    public record OutputReopen(boolean master, int workers) {
+    }
+
+    /** Log rotation: a daemon master reopens its log, running workers their stdout/stderr files. */
+    public OutputReopen reopenOutput() {
         return onLoop("reopen the output files", a -> a.reopenOutput("logs-reopen"));
     }
 

@@ -255,9 +255,15 @@ public final class ManagementSocket implements AutoCloseable {
                     yield "ok stopping";
                 }
                 case "logs-reopen" -> {
-                    int asked = pool.reopenOutput();
-                    yield asked < 0 ? "ok nothing to reopen: the workers write to the master's own stdout/stderr"
-                            : "ok " + asked + " worker(s) reopen their output files";
+                    Pool.OutputReopen reopened = pool.reopenOutput();
+                    String master = reopened.master() ? "the master reopened its log" : "";
+                    if (reopened.workers() < 0) {
+                        yield master.isEmpty()
+                                ? "ok nothing to reopen: the workers write to the master's own stdout/stderr"
+                                : "ok " + master;
+                    }
+                    yield "ok " + (master.isEmpty() ? "" : master + "; ") + reopened.workers()
+                            + " worker(s) reopen their output files";
                 }
                 case "reload" -> {
                     pool.reload();
