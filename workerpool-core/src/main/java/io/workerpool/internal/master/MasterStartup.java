@@ -40,15 +40,26 @@ final class MasterStartup {
     }
 
     void start(Consumer<PoolEvent> events) {
-        if (config.pidFile() != null) {
-            taken.push(PidFile.acquire(config.pidFile(), ProcessHandle.current().pid()));
+        // issue 15 (upgrade) hook: a master started by an upgrade takes the pidfile and socket from the old one
+        successor = UpgradeSuccessor.fromEnvironment(System.getenv());
+        if (successor != null) {
+            taken.push(successor);
+            taken.push(this::closeReacquiredPidFile);
+        }
+        if (config.pidFile() != null && successor != null) {
+            successor.deferPidFile(config.pidFile());
+        } else if (config.pidFile() != null) {
+            pidFile = PidFile.acquire(config.pidFile(), ProcessHandle.current().pid());
+            taken.push(pidFile);
+            taken.push(this::closeReacquiredPidFile);
         }
         requireAppendable(config.stdout(), "stdout");
         requireAppendable(config.stderr(), "stderr");
         // systemd socket activation wins over listen(...), and works without it: the unit asked for that socket
         // (docs/systemd.md)
         int activated = SocketActivation.passedSockets(System.getenv(), ProcessHandle.current().pid());
-        boolean sharing = activated > 0 ? adoptActivatedSocket(activated) >= 0
+        boolean sharing = successor != null ? adoptHandedOverSocket() >= 0
+                : activated > 0 ? adoptActivatedSocket(activated) >= 0
                 : config.listen() != null ? listen() >= 0 : config.listenPath() != null && listenUnix() >= 0;
         try {
             controlServer = ControlServer.open(events);
@@ -149,13 +160,23 @@ final class MasterStartup {
 
     /** A resource the pool opened after {@link #start}: {@link #close} releases it with the others, before them. */
     void own(AutoCloseable resource) {
+        if (resource instanceof SystemdNotifier systemd) {
+            notifier = systemd; // issue 15 (upgrade) hook: MAINPID= for the new master
+        }
         taken.push(resource);
     }
 
     /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */
     void openControlSocket(Pool pool) {
         try {
-            taken.push(ControlSocket.open(config.controlSocket(), pool));
+            // issue 15 (upgrade) hook: a new master binds a path of its own until it takes over the old one's
+            Path path = successor == null ? config.controlSocket() : successor.temporaryControlSocket(
+                    config.controlSocket());
+            controlSocket = ControlSocket.open(path, pool);
+            if (successor != null) {
+                successor.controlSocketOpened(controlSocket);
+            }
+            taken.push(controlSocket);
         } catch (IOException e) {
             Path directory = config.controlSocket().getParent();
             throw new PoolStartException("cannot open the control socket " + config.controlSocket() + ": "
@@ -189,6 +210,87 @@ final class MasterStartup {
             LOG.warn("cannot copy the listening socket for a worker: {}", e.getMessage());
             return null;
         }
+    }
+
+    // ---- issue 15 (upgrade) hooks: MasterUpgrade (old master), UpgradeSuccessor (new master) ----
+    private UpgradeSuccessor successor;
+    private PidFile pidFile;
+    private volatile PidFile reacquiredPidFile;
+    private volatile ControlSocket controlSocket;
+    private volatile SystemdNotifier notifier;
+
+    /** The upgrade this master was started by, or null. */
+    UpgradeSuccessor successor() {
+        return successor;
+    }
+
+    /** True when there is a listening socket to hand over. */
+    synchronized boolean sharesListenSocket() {
+        return listenFd >= 0;
+    }
+
+    /** A copy of the listening socket for the new master, or null once it is closed; the handoff closes it. */
+    int[] listenFdCopy() {
+        return openListenFd();
+    }
+
+    /** The old master's handover: the pidfile's lock is released, the control socket's path left to the new one. */
+    void handOverOwnership() {
+        if (pidFile != null) {
+            pidFile.handOver();
+        }
+        ControlSocket socket = controlSocket;
+        if (socket != null) {
+            socket.keepFileAtClose(true);
+        }
+    }
+
+    /** The new master gave up after the handover: this one holds the pidfile and its path again. */
+    void takeOwnershipBack() {
+        if (pidFile != null) {
+            try {
+                reacquiredPidFile = PidFile.acquire(config.pidFile(), ProcessHandle.current().pid());
+            } catch (RuntimeException e) {
+                LOG.error("upgrade: cannot take the pidfile back: {}", e.getMessage());
+            }
+        }
+        ControlSocket socket = controlSocket;
+        if (socket != null) {
+            socket.keepFileAtClose(false);
+        }
+    }
+
+    private void closeReacquiredPidFile() {
+        PidFile taken = reacquiredPidFile;
+        if (taken != null) {
+            taken.close();
+        }
+    }
+
+    void notifyMainPid(long pid) {
+        SystemdNotifier systemd = notifier;
+        if (systemd != null) {
+            systemd.mainPid(pid);
+        }
+    }
+
+    private int adoptHandedOverSocket() {
+        int fd = successor.receiveListeningSocket();
+        listenFd = fd;
+        taken.push(this::closeListenSocket);
+        String where;
+        try {
+            listenAddress = Posix.localAddress(fd);
+            where = format(listenAddress);
+        } catch (PosixException e) {
+            listenAddress = config.listen();
+            where = config.listenPath() != null ? "unix socket " + config.listenPath() : "address unknown";
+        }
+        String bound = where;
+        long from = successor.oldPid();
+        announcements.add(() -> LOG.info("listening on {}: the socket of master pid {}, taken over by this upgrade,"
+                + " shared by all workers", bound, from));
+        return fd;
     }
 
     /** The bound address (the real port when port 0 was asked for), or null without listen(). */

@@ -150,9 +150,26 @@ final class PidFile implements AutoCloseable {
         return path;
     }
 
+    // ---- issue 15 (upgrade) hook ----
+    private volatile boolean handedOver;
+
+    /** Releases the lock and leaves the file (it names this master until the new one writes its pid). */
+    void handOver() {
+        handedOver = true;
+        try {
+            lock.release();
+        } catch (IOException ignored) {
+            // closing the channel releases it too
+        }
+        closeQuietly(channel);
+    }
+
     /** Removes the file, then releases the lock: a new master may start right after. */
     @Override
     public void close() {
+        if (handedOver) {
+            return;
+        }
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {

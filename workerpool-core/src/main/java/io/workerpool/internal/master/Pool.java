@@ -245,6 +245,11 @@ public final class Pool {
                     startup.closeListenSocket();
                 }
             });
+            // issue 15 (upgrade) hook: a new master says when it is ready; any master can be upgraded
+            if (startup.successor() != null) {
+                observers.add(startup.successor());
+            }
+            upgrade = new MasterUpgrade(config, startup, this);
             arbiter = new Arbiter(config, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
                     startup.controlServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers),
                     startup.controlServer().telemetry());
@@ -252,6 +257,9 @@ public final class Pool {
                 startup.openControlSocket(this);
             }
         } catch (RuntimeException | Error e) {
+            if (startup.successor() != null) {
+                startup.successor().failed(String.valueOf(e.getMessage())); // issue 15 (upgrade) hook
+            }
             state = PoolState.STOPPED;
             shutdownTimer();
             if (orphans != null) {
@@ -263,7 +271,9 @@ public final class Pool {
         }
         try (MasterSignals stops = MasterSignals.install(STOP_SIGNALS, this::onStopSignal);
              MasterSignals operations = MasterSignals.install(OPERATION_SIGNALS,
-                     name -> events.add(new PoolEvent.OperationSignal(name)))) {
+                     name -> events.add(new PoolEvent.OperationSignal(name)));
+             MasterSignals upgrades = MasterSignals.install(List.of("USR2"), // issue 15 (upgrade) hook
+                     name -> events.add(new PoolEvent.Call(this::upgradeOnSignal, () -> { })))) {
             List<Integer> ids;
             synchronized (initialIds) {
                 ids = List.copyOf(initialIds);
@@ -278,6 +288,9 @@ public final class Pool {
             loop();
             publish(false);
             if (arbiter.haltReason() != null) {
+                if (startup.successor() != null) {
+                    startup.successor().failed(arbiter.haltReason()); // issue 15 (upgrade) hook
+                }
                 throw new PoolStartException(arbiter.haltReason());
             }
         } finally {
@@ -322,6 +335,31 @@ public final class Pool {
     private void publish(boolean checked) {
         if (metricsServer != null) {
             metricsServer.publish(arbiter.snapshot(), checked);
+        }
+    }
+
+    // ---- issue 15 (upgrade) hook ----
+    private volatile MasterUpgrade upgrade;
+
+    /**
+     * Starts replacing this master by a new master process (see {@link MasterUpgrade}); returns the file its
+     * result goes to.
+     *
+     * @throws IllegalStateException when the pool is not running, or an upgrade runs already
+     */
+    public java.nio.file.Path upgrade(Duration timeout) {
+        MasterUpgrade u = upgrade;
+        if (u == null || state != PoolState.RUNNING) {
+            throw notRunning("upgrade");
+        }
+        return u.start(timeout);
+    }
+
+    private void upgradeOnSignal() {
+        try {
+            upgrade(MasterUpgrade.DEFAULT_TIMEOUT);
+        } catch (IllegalStateException e) {
+            LOG.warn("SIGUSR2: {}", e.getMessage());
         }
     }
 
