@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
@@ -80,7 +81,7 @@ class CliUpgradeTest {
                     .contains("changed: workers 2 -> 3");
             assertThat(newMaster).isNotEqualTo(oldMaster);
             // the old master and its workers leave; the pidfile and the control socket are the new master's
-            assertThat(pool.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as(pool.output()).isTrue();
+            assertThat(pool.process().waitFor(60, TimeUnit.SECONDS)).as(pool.output()).isTrue();
             assertThat(pool.process().exitValue()).as(pool.output()).isZero();
             pool.awaitEvents("worker-shutdown (0 " + oldWorkers[0] + "|1 " + oldWorkers[1] + ")", 2);
             for (long pid : oldWorkers) {
@@ -105,7 +106,7 @@ class CliUpgradeTest {
     }
 
     @Test
-    void anUpgradeWhoseWorkersCannotBootRollsBackAndTheOldMasterKeepsServing() throws Exception {
+    void anUpgradeWhoseWorkersCannotBootRollsBackAndASecondOneMeanwhileIsRefused() throws Exception {
         try (CliProcess pool = startPool(1); HttpLoad load = new HttpLoad()) {
             pool.awaitEvents("worker-main 0 \\d+ .*", 1);
             Matcher port = LISTENING.matcher(pool.output());
@@ -116,46 +117,69 @@ class CliUpgradeTest {
             await().atMost(WAIT).until(() -> load.ok.get() >= 20);
 
             writeArgs(1, "io.workerpool.cli.testworkers.ThrowingConstructorWorker");
-            Result upgrade = CliProcess.run(dir, Duration.ofSeconds(120), "upgrade", "--pidfile", pidFile.toString());
-
-            assertThat(upgrade.exit()).as(upgrade.toString()).isEqualTo(1);
-            assertThat(upgrade.err()).as(upgrade.toString()).contains("rolled back")
-                    .contains("constructor failure on purpose in worker 0")
-                    .contains("master pid " + oldMaster + " keeps serving");
-            // nothing of the new master is left: no process under the old master but its worker
-            assertThat(ProcessHandle.of(oldMaster).orElseThrow().descendants().map(ProcessHandle::pid).toList())
-                    .containsExactly(oldWorker);
-            try (var files = Files.list(dir)) {
-                assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.contains(".new-"))).isEmpty();
-            }
-            assertThat(Files.readString(pidFile).strip()).isEqualTo(Long.toString(oldMaster));
-            assertThat(pool.workerPid(0)).isEqualTo(oldWorker);
-            long okAfter = load.ok.get();
-            await().atMost(WAIT).until(() -> load.ok.get() >= okAfter + 20);
-            load.close();
-            assertThat(load.failures).as("failed requests (of %d)", load.ok.get()).isEmpty();
-            assertThat(ok(CliProcess.run(dir, "status", "--json", "--pidfile", pidFile.toString())))
-                    .contains("\"pid\":" + oldMaster);
-            assertThat(ok(CliProcess.run(dir, "stop", "--pidfile", pidFile.toString()))).endsWith("stopped");
-        }
-    }
-
-    @Test
-    void aSecondUpgradeDuringOneIsRefused() throws Exception {
-        try (CliProcess pool = startPool(1)) {
-            pool.awaitEvents("worker-main 0 \\d+ .*", 1);
-            writeArgs(1, "io.workerpool.cli.testworkers.ThrowingConstructorWorker"); // a long failing boot
-            try (CliProcess first = CliProcess.start(dir, "upgrade", events, null, "upgrade", "--pidfile",
-                    pidFile.toString())) {
+            try (CliProcess upgrade = CliProcess.start(dir, "upgrade", dir.resolve("no-events"), null, "upgrade",
+                    "--pidfile", pidFile.toString())) {
                 await().atMost(WAIT).until(() -> pool.output().contains("upgrade: new master pid"));
                 Result second = CliProcess.run(dir, "upgrade", "--pidfile", pidFile.toString());
                 assertThat(second.exit()).as(second.toString()).isEqualTo(1);
                 assertThat(second.err()).as(second.toString()).contains("an upgrade is already under way");
-                assertThat(first.process().waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-                assertThat(first.process().exitValue()).as(first.output()).isEqualTo(1);
+
+                assertThat(upgrade.process().waitFor(120, TimeUnit.SECONDS)).as(upgrade.output()).isTrue();
+                assertThat(upgrade.process().exitValue()).as(upgrade.output()).isEqualTo(1);
+                assertThat(upgrade.output()).contains("rolled back")
+                        .contains("constructor failure on purpose in worker 0")
+                        .contains("master pid " + oldMaster + " keeps serving");
             }
-            assertThat(ok(CliProcess.run(dir, "stop", "--pidfile", pidFile.toString()))).endsWith("stopped");
+            assertOldMasterAloneServes(pool, load, oldMaster, oldWorker);
         }
+    }
+
+    @Test
+    void aNewMasterKilledMidUpgradeIsRolledBack() throws Exception {
+        try (CliProcess pool = startPool(1); HttpLoad load = new HttpLoad()) {
+            pool.awaitEvents("worker-main 0 \\d+ .*", 1);
+            Matcher port = LISTENING.matcher(pool.output());
+            assertThat(port.find()).as(pool.output()).isTrue();
+            long oldMaster = pool.process().pid();
+            long oldWorker = pool.workerPid(0);
+            load.start(Integer.parseInt(port.group(1)), 2);
+            await().atMost(WAIT).until(() -> load.ok.get() >= 20);
+
+            writeArgs(1, "io.workerpool.cli.testworkers.ThrowingConstructorWorker");
+            try (CliProcess upgrade = CliProcess.start(dir, "upgrade", dir.resolve("no-events"), null, "upgrade",
+                    "--pidfile", pidFile.toString())) {
+                Pattern started = Pattern.compile("upgrade: new master pid (\\d+) started");
+                await().atMost(WAIT).until(() -> started.matcher(pool.output()).find());
+                Matcher newMaster = started.matcher(pool.output());
+                assertThat(newMaster.find()).isTrue();
+                ProcessHandle.of(Long.parseLong(newMaster.group(1))).ifPresent(ProcessHandle::destroyForcibly);
+
+                assertThat(upgrade.process().waitFor(60, TimeUnit.SECONDS)).as(upgrade.output()).isTrue();
+                assertThat(upgrade.process().exitValue()).as(upgrade.output()).isEqualTo(1);
+                assertThat(upgrade.output()).contains("rolled back: the new master (pid " + newMaster.group(1)
+                        + ") exited with status 137 before it was ready");
+            }
+            assertOldMasterAloneServes(pool, load, oldMaster, oldWorker);
+        }
+    }
+
+    /** After a rollback: nothing of the new master is left, the old one serves with its worker untouched. */
+    private void assertOldMasterAloneServes(CliProcess pool, HttpLoad load, long oldMaster, long oldWorker)
+            throws Exception {
+        await().atMost(WAIT).untilAsserted(() -> assertThat(ProcessHandle.of(oldMaster).orElseThrow().descendants()
+                .map(ProcessHandle::pid).toList()).containsExactly(oldWorker));
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.contains(".new-"))).isEmpty();
+        }
+        assertThat(Files.readString(pidFile).strip()).isEqualTo(Long.toString(oldMaster));
+        assertThat(pool.workerPid(0)).isEqualTo(oldWorker);
+        long okAfter = load.ok.get();
+        await().atMost(WAIT).until(() -> load.ok.get() >= okAfter + 20);
+        load.close();
+        assertThat(load.failures).as("failed requests (of %d)", load.ok.get()).isEmpty();
+        assertThat(ok(CliProcess.run(dir, "status", "--json", "--pidfile", pidFile.toString())))
+                .contains("\"pid\":" + oldMaster);
+        assertThat(ok(CliProcess.run(dir, "stop", "--pidfile", pidFile.toString()))).endsWith("stopped");
     }
 
     private static String ok(Result result) {

@@ -249,7 +249,8 @@ final class MasterStartup {
     void takeOwnershipBack() {
         if (pidFile != null) {
             try {
-                reacquiredPidFile = PidFile.acquire(config.pidFile(), ProcessHandle.current().pid());
+                reacquiredPidFile = PidFile.acquire(config.pidFile(), ProcessHandle.current().pid(),
+                        ProcessHandle.current().pid());
             } catch (RuntimeException e) {
                 LOG.error("upgrade: cannot take the pidfile back: {}", e.getMessage());
             }

@@ -136,7 +136,7 @@ final class MasterUpgrade {
             startup.notifyMainPid(newPid);
             List<String> changes = changes(ready);
             String summary = "upgraded: master pid " + oldPid + " -> " + newPid;
-            LOG.info("upgrade: {} took over ({}); this master stops its workers gracefully", newPid,
+            LOG.info("upgrade: master pid {} took over ({}); this master stops its workers gracefully", newPid,
                     changes.isEmpty() ? "nothing changed" : String.join(", ", changes));
             StringBuilder text = new StringBuilder("ok ").append(summary).append('\n')
                     .append("old master: ").append(oldPid).append('\n')

@@ -147,7 +147,7 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
                 Thread.sleep(20);
             }
             if (pidFilePath != null) {
-                pidFile = PidFile.acquire(pidFilePath, ProcessHandle.current().pid());
+                pidFile = PidFile.acquire(pidFilePath, ProcessHandle.current().pid(), oldPid);
             }
             ControlSocket socket = controlSocket;
             if (socket != null && controlSocketPath != null) {
