@@ -42,18 +42,24 @@ class CliUpgradeTest {
     private Path events;
     private Path pidFile;
     private Path argFile;
+    /** A port for --metrics, fixed: the new master must serve it at the same address. */
+    private int metricsPort;
 
     private CliProcess startPool(int workers) throws IOException {
         events = dir.resolve("events.txt");
         pidFile = dir.resolve("pool.pid");
         argFile = dir.resolve("events.txt.args");
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            metricsPort = probe.getLocalPort();
+        }
         writeArgs(workers, HTTP_WORKER);
         return CliProcess.start(dir, "master", events, pidFile, "@" + argFile);
     }
 
     private void writeArgs(int workers, String workerClass) throws IOException {
         Files.writeString(argFile, String.join("\n", "run", "--workers", Integer.toString(workers),
-                "--check-interval", "200ms", "--stop-timeout", "10s", "--listen", "127.0.0.1:0", "--pidfile",
+                "--check-interval", "200ms", "--stop-timeout", "10s", "--listen", "127.0.0.1:0", "--metrics",
+                "127.0.0.1:" + metricsPort, "--pidfile",
                 pidFile.toString(), "--classpath", TEST_CLASSES, workerClass, events.toString()) + "\n");
     }
 
@@ -89,7 +95,8 @@ class CliUpgradeTest {
             }
             assertThat(Files.readString(pidFile).strip()).isEqualTo(Long.toString(newMaster));
             String status = ok(CliProcess.run(dir, "status", "--json", "--pidfile", pidFile.toString()));
-            assertThat(status).contains("\"pid\":" + newMaster);
+            assertThat(status).contains("\"pid\":" + newMaster).contains("\"metrics\":\"127.0.0.1:" + metricsPort);
+            assertThat(healthz()).as("the metrics address, handed over").startsWith("HTTP/1.1 200");
             assertThat(Pattern.compile("\"id\":\\d").matcher(status).results().count()).as(status).isEqualTo(3);
             List<Long> newWorkers = ProcessHandle.of(newMaster).orElseThrow().children().map(ProcessHandle::pid)
                     .toList();
@@ -180,6 +187,15 @@ class CliUpgradeTest {
         assertThat(ok(CliProcess.run(dir, "status", "--json", "--pidfile", pidFile.toString())))
                 .contains("\"pid\":" + oldMaster);
         assertThat(ok(CliProcess.run(dir, "stop", "--pidfile", pidFile.toString()))).endsWith("stopped");
+    }
+
+    private String healthz() throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", metricsPort)) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        }
     }
 
     private static String ok(Result result) {

@@ -31,7 +31,7 @@ final class MasterStartup {
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
     private ControlServer controlServer;
     private DescriptorHandoff.Server handoff;
-    private MetricsServer metricsServer;
+    private volatile MetricsServer metricsServer;
     /** Said once every resource is taken: a start that fails later must not claim to be listening. */
     private final java.util.List<Runnable> announcements = new java.util.ArrayList<>();
 
@@ -81,10 +81,12 @@ final class MasterStartup {
             }
             taken.push(handoff);
         }
-        if (config.metrics() != null) {
+        if (config.metrics() != null && successor == null) {
             metricsServer = MetricsServer.start(config, controlServer.telemetry()); // issue 16: JVM samples, meters
-            taken.push(metricsServer);
+            taken.push(this::closeMetrics); // issue 15: closed once, at a handover or here
             controlServer.countLogRecords(metricsServer.logRecordCounter());
+        } else if (config.metrics() != null) {
+            taken.push(this::closeMetrics); // issue 15: bound at the takeover, once the old master let it go
         }
         announcements.forEach(Runnable::run);
         announcements.clear();
@@ -242,6 +244,36 @@ final class MasterStartup {
         ControlSocket socket = controlSocket;
         if (socket != null) {
             socket.keepFileAtClose(true);
+        }
+        closeMetrics(); // the new master binds the same address right after (a gap of milliseconds)
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean metricsClosed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void closeMetrics() {
+        MetricsServer server = metricsServer;
+        if (server != null && metricsClosed.compareAndSet(false, true)) {
+            server.close();
+        }
+    }
+
+    /**
+     * The new master's metrics server, bound at the takeover (the old master closed its own just before);
+     * null when it cannot be bound, which is logged: the pool goes on without it.
+     */
+    MetricsServer startDeferredMetrics() {
+        if (config.metrics() == null || metricsServer != null) {
+            return metricsServer;
+        }
+        try {
+            MetricsServer server = MetricsServer.start(config, controlServer.telemetry());
+            controlServer.countLogRecords(server.logRecordCounter());
+            metricsServer = server;
+            return server;
+        } catch (RuntimeException e) {
+            LOG.error("upgrade: cannot take over /healthz, /readyz and /metrics: {}", e.getMessage());
+            return null;
         }
     }
 

@@ -234,6 +234,22 @@ public final class Pool {
             if (metricsServer != null) {
                 metricsAddress = MetricsServer.format(metricsServer.address());
                 addObserver(metricsServer.observer());
+            } else if (config.metrics() != null && startup.successor() != null) {
+                // issue 15 (upgrade) hook: the metrics address is bound at the takeover; its news until then
+                // go nowhere, as before any start
+                UpgradeSuccessor.DeferredObserver deferred = new UpgradeSuccessor.DeferredObserver();
+                addObserver(deferred);
+                startup.successor().onTakeover(() -> {
+                    MetricsServer server = startup.startDeferredMetrics();
+                    if (server != null) {
+                        events.add(new PoolEvent.Call(() -> {
+                            metricsServer = server;
+                            metricsAddress = MetricsServer.format(server.address());
+                            deferred.delegate(server.observer());
+                            publish(true);
+                        }, () -> { }));
+                    }
+                });
             }
             // Before any worker starts, so that every process a worker leaves behind is re-parented to us; after
             // the spawner, whose check of the library's native access the first native call here would change

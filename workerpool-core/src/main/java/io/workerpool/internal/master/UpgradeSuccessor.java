@@ -1,6 +1,7 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.PoolStartException;
+import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.posix.DescriptorHandoff;
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.posix.PosixException;
@@ -153,6 +154,10 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
             if (socket != null && controlSocketPath != null) {
                 socket.moveTo(controlSocketPath);
             }
+            Runnable then = onTakeover;
+            if (then != null) {
+                then.run();
+            }
             takenOver = true;
             write(directory, DONE, "pid=" + ProcessHandle.current().pid() + "\n");
             LOG.info("took over from master pid {}{}{}", oldPid, pidFilePath == null ? "" : ": pidfile " + pidFilePath,
@@ -162,6 +167,83 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
             failed("cannot take over from master pid " + oldPid + ": " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private volatile Runnable onTakeover;
+
+    /** Runs once the pidfile and the control socket's path are this master's (the metrics address, too). */
+    void onTakeover(Runnable action) {
+        onTakeover = action;
+    }
+
+    /** Forwards the pool's news to an observer that exists only once the takeover is done (metrics). */
+    static final class DeferredObserver implements PoolObserver {
+        private PoolObserver delegate = new PoolObserver() { };
+
+        /** On the loop thread, as every call. */
+        void delegate(PoolObserver observer) {
+            delegate = observer;
+        }
+
+        @Override
+        public void poolReady(int workers) {
+            delegate.poolReady(workers);
+        }
+
+        @Override
+        public void workerStarted(int id, long pid, long startMillis) {
+            delegate.workerStarted(id, pid, startMillis);
+        }
+
+        @Override
+        public void workerExited(int id, long pid, int status, ExitCause cause) {
+            delegate.workerExited(id, pid, status, cause);
+        }
+
+        @Override
+        public void workerRestarting(int id) {
+            delegate.workerRestarting(id);
+        }
+
+        @Override
+        public void workerRecycling(int id, String cause) {
+            delegate.workerRecycling(id, cause);
+        }
+
+        @Override
+        public void workerKilledAsStale(int id, long pid) {
+            delegate.workerKilledAsStale(id, pid);
+        }
+
+        @Override
+        public void reloadStarted(String cause) {
+            delegate.reloadStarted(cause);
+        }
+
+        @Override
+        public void reloadFinished(String result) {
+            delegate.reloadFinished(result);
+        }
+
+        @Override
+        public void replacementEnded(String kind, String result) {
+            delegate.replacementEnded(kind, result);
+        }
+
+        @Override
+        public void poolStopping(String cause) {
+            delegate.poolStopping(cause);
+        }
+
+        @Override
+        public void status(String line) {
+            delegate.status(line);
+        }
+
+        @Override
+        public void tick() {
+            delegate.tick();
         }
     }
 
