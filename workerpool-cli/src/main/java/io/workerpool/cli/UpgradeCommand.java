@@ -45,19 +45,52 @@ final class UpgradeCommand implements Callable<Integer> {
             description = "How long the new master has to be ready before it is given up on (default: 2m).")
     Duration timeout = Duration.ofMinutes(2);
 
+    private static final java.util.regex.Pattern REPLY = java.util.regex.Pattern.compile(
+            "upgrading master pid (\\d+), outcome in (.+)");
+
+    /**
+     * The old master died without an outcome (SIGKILL?): once the new master is ready it takes the pidfile over
+     * anyway; says who serves now.
+     */
+    private String oldMasterDied(long oldPid, long deadline) {
+        String died = "the master (pid " + oldPid + ") died during the upgrade";
+        if (pool.pidFile == null) {
+            return died + "; see 'workerpool status' for the master that took over, if any";
+        }
+        Path pidFile = pool.pidFile.toAbsolutePath();
+        while (System.nanoTime() < deadline) {
+            try {
+                String pid = Files.exists(pidFile) ? Files.readString(pidFile).strip() : "";
+                if (!pid.isEmpty() && !pid.equals(Long.toString(oldPid))
+                        && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+                    return died + "; the new master (pid " + pid + ") took over: check it with 'workerpool status'";
+                }
+            } catch (IOException | NumberFormatException e) {
+                // a pidfile being written: read it again
+            }
+            LockSupport.parkNanos(POLL.toNanos());
+        }
+        return died + ", and no new master took the pidfile " + pidFile + " over";
+    }
+
     @Override
     public Integer call() {
         String reply = pool.client().request("upgrade " + timeout.toMillis()); // a refusal: exit 1 with the reason
-        if (!reply.startsWith("upgrading ")) {
+        java.util.regex.Matcher m = REPLY.matcher(reply);
+        if (!m.matches()) {
             throw CliException.failure("unexpected reply to upgrade: '" + reply + "'");
         }
-        Path result = Path.of(reply.substring("upgrading ".length()).strip());
+        long oldPid = Long.parseLong(m.group(1));
+        Path result = Path.of(m.group(2));
         // the new master's readiness, then its takeover (30 s at most), then the old master's writing
         long deadline = System.nanoTime() + timeout.toNanos() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(result)) {
             if (System.nanoTime() > deadline) {
                 throw CliException.failure("no outcome after " + Durations.format(timeout.plusSeconds(60))
                         + "; see the master's log and 'workerpool status'");
+            }
+            if (ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true) && !Files.exists(result)) {
+                throw CliException.failure(oldMasterDied(oldPid, deadline));
             }
             LockSupport.parkNanos(POLL.toNanos());
         }

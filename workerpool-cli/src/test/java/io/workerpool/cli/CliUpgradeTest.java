@@ -170,6 +170,48 @@ class CliUpgradeTest {
         }
     }
 
+    @Test
+    void anOldMasterKilledMidUpgradeLeavesTheNewOneServingAlone() throws Exception {
+        try (CliProcess pool = startPool(1); HttpLoad load = new HttpLoad()) {
+            pool.awaitEvents("worker-main 0 \\d+ .*", 1);
+            Matcher port = LISTENING.matcher(pool.output());
+            assertThat(port.find()).as(pool.output()).isTrue();
+            long oldMaster = pool.process().pid();
+            long oldWorker = pool.workerPid(0);
+            load.start(Integer.parseInt(port.group(1)), 2);
+            await().atMost(WAIT).until(() -> load.ok.get() >= 20);
+
+            writeArgs(2, HTTP_WORKER);
+            try (CliProcess upgrade = CliProcess.start(dir, "upgrade", dir.resolve("no-events"), null, "upgrade",
+                    "--pidfile", pidFile.toString())) {
+                // the new master holds the listening socket: kill the old one before the new pool is ready
+                await().atMost(WAIT).until(() -> pool.output().contains("the socket of master pid " + oldMaster));
+                pool.process().destroyForcibly();
+
+                assertThat(upgrade.process().waitFor(120, TimeUnit.SECONDS)).as(upgrade.output()).isTrue();
+                assertThat(upgrade.process().exitValue()).as(upgrade.output()).isEqualTo(1);
+                assertThat(upgrade.output()).contains("the master (pid " + oldMaster + ") died during the upgrade;"
+                        + " the new master (pid");
+            }
+            long newMaster = Long.parseLong(Files.readString(pidFile).strip());
+            assertThat(newMaster).isNotEqualTo(oldMaster);
+            await().atMost(WAIT).until(() -> ProcessHandle.of(oldWorker).map(p -> !p.isAlive()).orElse(true));
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+                String status = ok(CliProcess.run(dir, "status", "--json", "--pidfile", pidFile.toString()));
+                assertThat(status).contains("\"pid\":" + newMaster);
+                assertThat(Pattern.compile("\"state\":\"RUNNING\"").matcher(status).results().count()).as(status)
+                        .isEqualTo(3); // the pool and its 2 workers
+            });
+            long okAfter = load.ok.get();
+            await().atMost(WAIT).until(() -> load.ok.get() >= okAfter + 20);
+            load.close();
+            // what the killed master's worker had accepted is lost with it; nothing is refused
+            assertThat(load.failures).as("failed requests (of %d)", load.ok.get())
+                    .noneMatch(f -> f.contains("Connection refused"));
+            assertThat(ok(CliProcess.run(dir, "stop", "--pidfile", pidFile.toString()))).endsWith("stopped");
+        }
+    }
+
     /** After a rollback: nothing of the new master is left, the old one serves with its worker untouched. */
     private void assertOldMasterAloneServes(CliProcess pool, HttpLoad load, long oldMaster, long oldWorker)
             throws Exception {

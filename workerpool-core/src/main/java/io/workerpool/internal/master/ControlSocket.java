@@ -274,7 +274,8 @@ final class ControlSocket implements AutoCloseable {
                 case "upgrade" -> { // issue 15 (upgrade) hook
                     Duration timeout = words.length > 1 ? Duration.ofMillis(positive(words[1], "upgrade timeout"))
                             : MasterUpgrade.DEFAULT_TIMEOUT;
-                    yield "ok upgrading " + pool.upgrade(timeout);
+                    java.nio.file.Path result = pool.upgrade(timeout);
+                    yield "ok upgrading master pid " + ProcessHandle.current().pid() + ", outcome in " + result;
                 }
                 case "restart" -> {
                     int id = (int) nonNegative(argument(words, "restart <id>"), "worker id");

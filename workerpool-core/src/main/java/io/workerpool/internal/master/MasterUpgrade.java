@@ -71,6 +71,11 @@ final class MasterUpgrade {
             throw new IllegalStateException("cannot upgrade a pool without a shared listening socket (listen(...),"
                     + " --listen): there is no socket to hand over; use reload to replace the workers");
         }
+        if (config.listenPath() != null) {
+            // the old master unlinks the socket's path when it stops: the new one would lose its address
+            throw new IllegalStateException("cannot upgrade a pool that listens on a unix socket path yet (listen("
+                    + config.listenPath() + ")); listen on a TCP address, or stop and start the pool");
+        }
         if (!running.compareAndSet(false, true)) {
             throw new IllegalStateException("an upgrade is already under way; wait for its outcome");
         }
@@ -239,6 +244,10 @@ final class MasterUpgrade {
         env.remove(SystemdEnvironment.LISTEN_FDS);
         env.remove(SystemdEnvironment.LISTEN_PID);
         env.remove(SystemdEnvironment.LISTEN_FDNAMES);
+        if (env.containsKey(Daemon.STATUS_FILE)) {
+            // a daemon's new master detaches as it did (setsid) and reports where nobody waits but this upgrade
+            env.put(Daemon.STATUS_FILE, directory.resolve("daemon.status").toString());
+        }
         env.put(UpgradeSuccessor.DIRECTORY, directory.toString());
         env.put(UpgradeSuccessor.SECRET, secret);
         env.put(UpgradeSuccessor.FROM, Long.toString(oldPid));
