@@ -108,7 +108,7 @@ public abstract class Worker {
     public final ServerSocketChannel listenChannel() {
         ServerSocketChannel channel = listenChannel;
         if (channel == null) {
-            // The setting's name as the user wrote it: the CLI passes "--listen HOST:PORT" (issue 17)
+            // The setting as the user knows it: the CLI passes "--listen" (issue 17)
             throw new IllegalStateException("worker " + id + " has no listening socket: the pool was built without "
                     + System.getProperty("workerpool.listenSetting", "Supervisor.Builder.listen(address)")
                     + "; add it to share a socket among the workers");

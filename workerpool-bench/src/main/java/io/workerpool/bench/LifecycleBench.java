@@ -33,7 +33,8 @@ final class LifecycleBench {
      */
     record Run(double coldStartMs, List<Double> restartMs, List<Double> restartCpuMs, List<Double> bareStartMs,
                List<Double> bareStartCpuMs, double idleMasterCpuPercent, double masterRssMb, double workerRssMb,
-               double bareWorkerRssMb, double bareIdleCpuPercent, List<String> warnings) {
+               double bareWorkerRssMb, double bareIdleCpuPercent, double trimmedWorkerRssMb,
+               double trimmedBareRssMb, List<String> warnings) {
     }
 
     /** A process start: wall time from fork to ready, and the CPU time it had used by then (NaN if unknown). */
@@ -122,12 +123,14 @@ final class LifecycleBench {
                 }
             }
             return new Run(coldStartMs, restarts, restartCpu, bareStarts, bareStartCpu, fp.idleCpu(), fp.masterRss(), fp.workerRss(), fp.bareRss(),
-                    fp.bareIdleCpu(), warnings);
+                    fp.bareIdleCpu(), fp.trimmedWorkerRss(), fp.trimmedBareRss(), warnings);
         }
     }
 
-    private record Footprint(double idleCpu, double masterRss, double workerRss, double bareRss, double bareIdleCpu) {
-        static final Footprint NONE = new Footprint(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+    private record Footprint(double idleCpu, double masterRss, double workerRss, double bareRss, double bareIdleCpu,
+                             double trimmedWorkerRss, double trimmedBareRss) {
+        static final Footprint NONE = new Footprint(Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+                Double.NaN, Double.NaN);
     }
 
     /**
@@ -146,14 +149,39 @@ final class LifecycleBench {
             long cpuAfter = ProcFs.cpuNanos(pool.pid());
             long bareAfter = bare == null ? 0 : ProcFs.cpuNanos(bare.pid());
             long wall = System.nanoTime() - wallBefore;
-            double workerRss = liveWorkers(tail).keySet().stream().mapToLong(ProcFs::rssBytes).average().orElse(-1);
+            java.util.Set<Long> workerPids = liveWorkers(tail).keySet();
+            double workerRss = workerPids.stream().mapToLong(ProcFs::rssBytes).average().orElse(-1);
+            double bareRss = bare == null ? Double.NaN : ProcFs.rssBytes(bare.pid()) / 1e6;
+            // Then the same after each JVM hands freed malloc memory back (glibc keeps what the JIT's start-up
+            // arenas freed, a varying 0 to 7 MB per JVM): the library's own part, without that noise.
+            double trimmedWorker = Double.NaN;
+            double trimmedBare = Double.NaN;
+            if (bare != null && workerPids.stream().allMatch(this::trimNativeHeap) && trimNativeHeap(bare.pid())) {
+                trimmedWorker = workerPids.stream().mapToLong(ProcFs::rssBytes).average().orElse(-1) / 1e6;
+                trimmedBare = ProcFs.rssBytes(bare.pid()) / 1e6;
+            }
             return new Footprint(100.0 * (cpuAfter - cpuBefore) / wall, ProcFs.rssBytes(pool.pid()) / 1e6,
-                    workerRss / 1e6, bare == null ? Double.NaN : ProcFs.rssBytes(bare.pid()) / 1e6,
-                    bare == null ? Double.NaN : 100.0 * (bareAfter - bareBefore) / wall);
+                    workerRss / 1e6, bareRss, bare == null ? Double.NaN : 100.0 * (bareAfter - bareBefore) / wall,
+                    trimmedWorker, trimmedBare);
         } finally {
             if (bare != null) {
                 bare.close();
             }
+        }
+    }
+
+    /** {@code jcmd PID System.trim_native_heap} (JDK 17.0.9+): glibc's malloc_trim in that JVM. */
+    private boolean trimNativeHeap(long pid) {
+        Path jcmd = Path.of(context.javaBinary()).resolveSibling("jcmd");
+        try {
+            Process process = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "System.trim_native_heap")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            return process.waitFor(30, TimeUnit.SECONDS) && process.exitValue() == 0;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 

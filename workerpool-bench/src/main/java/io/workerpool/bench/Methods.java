@@ -52,7 +52,9 @@ final class Methods {
                         + " `/proc/PID/task/*/schedstat`, nanoseconds), then VmRSS of the master and each worker"
                         + " (`/proc/PID/status`). For workerpool, a bare JVM (`BareWorker`: the worker's code, stamp"
                         + " then sleep, same JVM options and class path, no library) starts with the settle; the"
-                        + " overhead is the mean worker RSS minus its RSS.",
+                        + " overhead is the mean worker RSS minus its RSS. Then `jcmd PID System.trim_native_heap` in"
+                        + " each worker and the bare JVM (glibc's malloc_trim: freed malloc memory the C library kept,"
+                        + " mostly from the JIT's start-up, a varying 0 to 7 MB per JVM) and the same difference again.",
                 "**Log forwarding.** 4 workers log " + String.format(java.util.Locale.ROOT, "%,d", s.floodRecords())
                         + " INFO records each through SLF4J; the master (-Xmx64m) replays them into a Logback"
                         + " FileAppender (default settings: flush per event). The baseline: the same records from 4"

@@ -251,6 +251,14 @@ final class Report {
         rows.add(new Row("Library overhead per worker: worker − bare JVM (MB RSS)", mb(overhead), Row.NONE, Row.NONE,
                 Row.NONE, "≤ 5 MB",
                 overhead == null ? Row.NONE : ResultTable.verdict(overhead.median() <= WORKER_OVERHEAD_TARGET_MB)));
+        Summary trimmed = perRun(OURS, r -> r.trimmedWorkerRssMb() - r.trimmedBareRssMb());
+        if (trimmed != null) {
+            rows.add(new Row("↳ the same after `jcmd System.trim_native_heap` in each JVM (MB RSS)", mb(trimmed),
+                    Row.NONE, Row.NONE, "worker " + ResultTable.megabytes(perRun(OURS,
+                            LifecycleBench.Run::trimmedWorkerRssMb).median()) + ", bare " + ResultTable.megabytes(
+                            perRun(OURS, LifecycleBench.Run::trimmedBareRssMb).median()), "≤ 5 MB",
+                    ResultTable.verdict(trimmed.median() <= WORKER_OVERHEAD_TARGET_MB)));
+        }
     }
 
     /** Summary over the repetitions of one figure of a peer's lifecycle runs, or null if it has none. */

@@ -26,7 +26,9 @@ import java.util.regex.Pattern;
  */
 final class SpringBench {
     static final String JAR = "workerpool-spring-boot-example/target/workerpool-spring-boot-example.jar";
-    private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(300);
+    /** A pool's graceful stop: every worker closes its application context. */
+    private static final Duration STOP_GRACE = Duration.ofSeconds(60);
     private static final Pattern STARTED = Pattern.compile(
             "^(\\S+)\\s.*worker (\\d+) \\[RUNNING\\] \\(pid (\\d+)\\) started in");
     private static final Pattern READY = Pattern.compile("^(\\S+)\\s.*pool ready: ");
@@ -118,8 +120,9 @@ final class SpringBench {
                 "--server.port=" + BenchContext.freePort(), "--workerpool.worker-timeout=120s"));
         args.addAll(options);
         Instant launched = Instant.now();
-        try (Child pool = Child.start("Spring pool " + name, command(args.toArray(String[]::new)), context.runDir(),
-                Map.of(), log)) {
+        Child pool = Child.start("Spring pool " + name, command(args.toArray(String[]::new)), context.runDir(),
+                Map.of(), log);
+        try {
             double coldStart = millisBetween(launched, await(log, READY, 1, pool).group(1));
             String note = "";
             if (aot) {
@@ -154,6 +157,8 @@ final class SpringBench {
                 StampTail.sleep(settings.killGap().plus(gapAfterRestart));
             }
             return new Row(name, coldStart, rss, restarts, note);
+        } finally {
+            pool.close(STOP_GRACE);
         }
     }
 

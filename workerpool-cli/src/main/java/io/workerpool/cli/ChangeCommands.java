@@ -49,7 +49,7 @@ final class ChangeCommands {
 
         @Override
         public Integer call() {
-            ControlClient client = pool.client();
+            ManagementClient client = pool.client();
             if (noWait) {
                 print(client.request(request()));
                 return 0;
@@ -77,7 +77,7 @@ final class ChangeCommands {
             }
         }
 
-        private static Map<?, ?> status(ControlClient client) {
+        private static Map<?, ?> status(ManagementClient client) {
             String json = client.request("status");
             try {
                 if (JsonReader.parse(json) instanceof Map<?, ?> status) {

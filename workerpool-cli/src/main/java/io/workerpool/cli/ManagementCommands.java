@@ -98,7 +98,7 @@ final class ManagementCommands {
                 throw CliException.usage("--timeout must be at most " + Integer.MAX_VALUE / 3_600_000 + "h, got "
                         + Durations.format(timeout));
             }
-            ControlClient client = pool.client();
+            ManagementClient client = pool.client();
             Optional<ProcessHandle> master = noWait ? Optional.empty() : master(client);
             client.request(request());
             if (master.isEmpty()) {
@@ -124,7 +124,7 @@ final class ManagementCommands {
         }
 
         /** The master's process, from the status reply (the process that answers is the master). */
-        private static Optional<ProcessHandle> master(ControlClient client) {
+        private static Optional<ProcessHandle> master(ManagementClient client) {
             String reply = client.exchange("status");
             if (reply.startsWith("ok ")) {
                 try {

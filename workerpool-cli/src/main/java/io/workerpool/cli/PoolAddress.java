@@ -14,18 +14,18 @@ final class PoolAddress {
     Path controlSocket;
 
     /** @throws CliException (usage) when neither is given */
-    ControlClient client() {
+    ManagementClient client() {
         Path pid = pidFile == null ? null : pidFile.toAbsolutePath().normalize();
         if (controlSocket != null) {
             RunCommand.requireSocketPath("--control", controlSocket, "give the pool's control socket");
             requireNoOtherFile(controlSocket.toAbsolutePath().normalize());
-            return new ControlClient(controlSocket.toAbsolutePath().normalize(), pid);
+            return new ManagementClient(controlSocket.toAbsolutePath().normalize(), pid);
         }
         if (pid == null) {
             throw CliException.usage("say which pool: --pidfile FILE (the control socket is beside it) or"
                     + " --control SOCKET");
         }
-        return new ControlClient(besidePidFile(pid), pid);
+        return new ManagementClient(besidePidFile(pid), pid);
     }
 
     /** A directory or a file (the pidfile?) given as --control is a mistake, not a pool that stopped. */

@@ -118,7 +118,7 @@ class FaultDiskTest {
     /** Both workers RUNNING for at least this long, says the control socket. */
     private static boolean upAtLeast(Path controlSocket, long millis) throws IOException {
         Matcher m = Pattern.compile("\"state\":\"RUNNING\",\"uptimeMillis\":(\\d+)")
-                .matcher(ControlSocketTest.request(controlSocket, "status"));
+                .matcher(ManagementSocketTest.request(controlSocket, "status"));
         int up = 0;
         while (m.find()) {
             up += Long.parseLong(m.group(1)) >= millis ? 1 : 0;

@@ -123,7 +123,7 @@ class FaultFloodTest {
     }
 
     private static boolean statusShowsBothHeartbeating(Path controlSocket) throws IOException {
-        String status = ControlSocketTest.request(controlSocket, "status");
+        String status = ManagementSocketTest.request(controlSocket, "status");
         Matcher m = HEARTBEAT_AGE.matcher(status);
         int fresh = 0;
         while (m.find()) {

@@ -174,7 +174,7 @@ class FaultHostileWorkerTest {
         assertThat(Signal.alive(pid)).isTrue();
         assertThat(pool.workerPid(0)).isEqualTo(pid);
         assertThat(pool.count("worker-start 0 \\d+")).isEqualTo(1);
-        String status = ControlSocketTest.request(controlSocket, "status");
+        String status = ManagementSocketTest.request(controlSocket, "status");
         Matcher m = WORKER_STATUS.matcher(status);
         boolean found = false;
         while (m.find()) {

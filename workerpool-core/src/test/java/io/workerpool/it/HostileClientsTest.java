@@ -37,7 +37,7 @@ class HostileClientsTest {
     private static final long STATUS_BOUND_MS = 1_000;
     /** Threads, JIT, GC come and go: what the master may hold beyond its baseline apart from the clients. */
     private static final int FD_MARGIN = 16;
-    /** ControlSocket.MAX_OPEN: connections open at once, at most. */
+    /** ManagementSocket.MAX_OPEN: connections open at once, at most. */
     private static final int MANAGEMENT_FDS = 128;
     /** MetricsServer.MAX_CONNECTIONS. */
     private static final int HTTP_FDS = 32;
@@ -60,7 +60,7 @@ class HostileClientsTest {
         worker0 = pool.workerPid(0);
         worker1 = pool.workerPid(1);
         Matcher m = Pattern.compile("\"metrics\":\"127\\.0\\.0\\.1:(\\d+)\"")
-                .matcher(ControlSocketTest.request(socket, "status"));
+                .matcher(ManagementSocketTest.request(socket, "status"));
         assertThat(m.find()).isTrue();
         metrics = new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
         HttpProbe.get(metrics.getPort(), "/healthz"); // the HTTP server's threads and classes are in the baseline
@@ -136,7 +136,7 @@ class HostileClientsTest {
             }
             for (int i = 0; i < 10; i++) {
                 maxFds = Math.max(maxFds, ProcSample.of(pool.pid()).fds());
-                assertThat(ControlSocketTest.request(socket, "status")).startsWith("ok {");
+                assertThat(ManagementSocketTest.request(socket, "status")).startsWith("ok {");
             }
         } finally {
             for (SocketChannel client : clients) {

@@ -45,7 +45,7 @@ class HostileManagementUidTest {
             assertThat(Files.getAttribute(socket, "unix:uid")).isEqualTo(Integer.parseInt(UID));
 
             // root, as an admin's "sudo workerpool status"
-            assertThat(ControlSocketTest.request(socket, "status")).startsWith("ok {");
+            assertThat(ManagementSocketTest.request(socket, "status")).startsWith("ok {");
 
             // another uid, given a way to the socket: refused by the master itself, by uid
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));

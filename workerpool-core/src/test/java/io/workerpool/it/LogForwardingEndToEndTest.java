@@ -108,13 +108,13 @@ class LogForwardingEndToEndTest {
 
         Entry info = once(entries, "slf4j info: order 42 placed by alice");
         assertThat(info).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc, Entry::more)
-                .containsExactly("0", "INFO", logger, "order-processor-7", mdc, List.of());
+                .containsExactly("0", "INFO", logger, "worker-0 order-processor-7", mdc, List.of());
         Entry warn = once(entries, "slf4j warn: stock low for order 42");
         assertThat(warn).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc, Entry::more)
-                .containsExactly("0", "WARN", logger, "order-processor-7", mdc, List.of());
+                .containsExactly("0", "WARN", logger, "worker-0 order-processor-7", mdc, List.of());
         Entry error = once(entries, "slf4j error: saving order 42 failed");
         assertThat(error).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc)
-                .containsExactly("0", "ERROR", logger, "order-processor-7", mdc);
+                .containsExactly("0", "ERROR", logger, "worker-0 order-processor-7", mdc);
         assertStackTrace(error.more(), "java.lang.IllegalStateException: order o-42 not saved",
                 "\tat io.workerpool.testapp.LoggingPool$LoggingWorker.logThroughSlf4j(LoggingPool.java:",
                 "Caused by: java.io.IOException: disk full");
@@ -141,13 +141,13 @@ class LogForwardingEndToEndTest {
 
         Entry info = once(entries, "jul info: invoice i-9 sent to bob");
         assertThat(info).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc, Entry::more)
-                .containsExactly("0", "INFO", logger, "billing-thread-3", mdc, List.of());
+                .containsExactly("0", "INFO", logger, "worker-0 billing-thread-3", mdc, List.of());
         Entry warning = once(entries, "jul warning: invoice i-9 is 3 days late");
         assertThat(warning).extracting(Entry::level, Entry::logger, Entry::thread, Entry::mdc)
-                .containsExactly("WARN", logger, "billing-thread-3", mdc);
+                .containsExactly("WARN", logger, "worker-0 billing-thread-3", mdc);
         Entry severe = once(entries, "jul severe: billing failed");
         assertThat(severe).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc)
-                .containsExactly("0", "ERROR", logger, "billing-thread-3", mdc);
+                .containsExactly("0", "ERROR", logger, "worker-0 billing-thread-3", mdc);
         assertStackTrace(severe.more(), "java.lang.IllegalStateException: invoice i-9 not billed",
                 "\tat io.workerpool.testapp.LoggingPool$LoggingWorker.logThroughJul(LoggingPool.java:",
                 "Caused by: java.io.IOException: ledger locked");
@@ -172,7 +172,7 @@ class LogForwardingEndToEndTest {
                 .extracting(Entry::worker, Entry::mdc).containsExactly("master", Map.of());
         Entry early = once(entries, "slf4j before Supervisor.main in the worker JVM");
         assertThat(early).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc)
-                .containsExactly("0", "INFO", "com.acme.Startup", "main", Map.of("worker", "0"));
+                .containsExactly("0", "INFO", "com.acme.Startup", "worker-0 main", Map.of("worker", "0"));
         assertThat(entries.indexOf(early)).as("kept until connected, sent first")
                 .isLessThan(entries.indexOf(once(entries, "slf4j info: order 42 placed by alice")));
         assertWorkerPrintedNoRecord(workerPid, "slf4j before Supervisor.main");
@@ -256,7 +256,7 @@ class LogForwardingEndToEndTest {
         Entry failed = once(entries,
                 "worker 0 main() failed: java.lang.IllegalStateException: main failed on purpose in worker 0");
         assertThat(failed).extracting(Entry::worker, Entry::level, Entry::logger, Entry::thread, Entry::mdc)
-                .containsExactly("0", "ERROR", "io.workerpool.Worker", "main", Map.of("worker", "0"));
+                .containsExactly("0", "ERROR", "io.workerpool.Worker", "worker-0 main", Map.of("worker", "0"));
         assertStackTrace(failed.more(), "java.lang.IllegalStateException: main failed on purpose in worker 0",
                 "\tat io.workerpool.testapp.LoggingPool$LoggingWorker.main(LoggingPool.java:",
                 "Caused by: java.io.IOException: socket reset by peer");

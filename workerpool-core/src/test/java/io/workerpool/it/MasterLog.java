@@ -12,7 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The records of a master's log file written with {@link MasterLogConfig#PATTERN}, stack trace lines included. */
-final class MasterLog {
+public final class MasterLog {
     private static final Pattern RECORD = Pattern.compile(
             "^(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{3}) \\[([^\\]]*)\\] (\\S+)\\s+(\\S+) \\[(.*?)\\] \\{(.*?)\\} - (.*)$");
 

@@ -19,8 +19,9 @@ class OperationOutcomeTest {
     void reloadRestartAndScaleFuturesCompleteWithTheirOutcome() throws Exception {
         try (PoolProcess pool = PoolProcess.in(dir).mainClass("io.workerpool.testapp.OutcomePool").start()) {
             pool.awaitEvent("scale-up done: scaled to 2 workers");
-            // done means reached: worker 1 reported started before the future completed
-            assertThat(pool.events().indexOf(pool.events().stream().filter(l -> l.startsWith("worker-main 1 "))
+            // done means reached: worker 1's onStart ran (it reports started after it) before the future completed;
+            // "worker-main" would race the future, since main() runs after the worker has reported started
+            assertThat(pool.events().indexOf(pool.events().stream().filter(l -> l.startsWith("worker-start 1 "))
                     .findFirst().orElseThrow())).isLessThan(pool.events().indexOf("scale-up done: scaled to 2 workers"));
             pool.awaitEvent("restart-unknown failed: refused: worker 7 is not in the pool .*");
             pool.awaitEvent("reload done: completed \\(reload requested\\): 2 worker\\(s\\) replaced in .*");

@@ -40,7 +40,7 @@ final class StatusProber implements AutoCloseable {
         while (!Thread.currentThread().isInterrupted()) {
             long start = System.nanoTime();
             try {
-                String answer = ControlSocketTest.request(socket, "status");
+                String answer = ManagementSocketTest.request(socket, "status");
                 if (!answer.startsWith("ok {")) {
                     failure.compareAndSet(null, answer);
                 }

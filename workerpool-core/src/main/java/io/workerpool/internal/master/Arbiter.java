@@ -22,6 +22,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.workerpool.internal.ops.MasterLog;
+import io.workerpool.internal.launch.StderrTail;
+import io.workerpool.internal.launch.WorkerAotCache;
 
 /**
  * The pool's state and what each event does to it; runs only on the pool's loop thread (see {@link Pool}).

@@ -5,6 +5,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import io.workerpool.internal.ops.ProcStatus;
+import io.workerpool.internal.channel.WorkerChannelServer;
+import io.workerpool.internal.launch.WorkerCommand;
+import io.workerpool.internal.channel.WorkerConnection;
+import io.workerpool.internal.launch.WorkerSpawner;
 
 /**
  * What the {@link Arbiter} needs from the world, as small interfaces: the clock, launching a JVM, the JVM's
@@ -101,7 +106,7 @@ final class LoopPorts {
         }
     }
 
-    /** Which JVM may connect on the worker channel, and with which secret ({@link ControlServer}). */
+    /** Which JVM may connect on the worker channel, and with which secret ({@link WorkerChannelServer}). */
     interface Admissions {
         void admit(int workerId, long generation, String secret);
 
@@ -110,7 +115,7 @@ final class LoopPorts {
         /** Forgets the JVM; true when it never connected. */
         boolean revoke(int workerId, long generation);
 
-        static Admissions of(ControlServer server) {
+        static Admissions of(WorkerChannelServer server) {
             return new Admissions() {
                 @Override
                 public void admit(int workerId, long generation, String secret) {
@@ -145,7 +150,7 @@ final class LoopPorts {
 
         void close();
 
-        static WorkerChannel of(ControlConnection connection) {
+        static WorkerChannel of(WorkerConnection connection) {
             return new WorkerChannel() {
                 @Override
                 public void send(Message message) throws IOException {

@@ -17,6 +17,13 @@ import java.util.Deque;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.workerpool.internal.ops.ManagementSocket;
+import io.workerpool.internal.ops.MetricsServer;
+import io.workerpool.internal.ops.PidFile;
+import io.workerpool.internal.ops.SocketActivation;
+import io.workerpool.internal.ops.SystemdNotifier;
+import io.workerpool.internal.ops.UnixSockets;
+import io.workerpool.internal.channel.WorkerChannelServer;
 
 /**
  * The master's resources, taken in order (pidfile, output files, control socket) and given back in reverse,
@@ -29,7 +36,7 @@ final class MasterStartup {
     private InetSocketAddress listenAddress;
     private int listenFd = -1;
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
-    private ControlServer controlServer;
+    private WorkerChannelServer channelServer;
     private DescriptorHandoff.Server handoff;
     private volatile MetricsServer metricsServer;
     /** Said once every resource is taken: a start that fails later must not claim to be listening. */
@@ -62,15 +69,15 @@ final class MasterStartup {
                 : activated > 0 ? adoptActivatedSocket(activated) >= 0
                 : config.listen() != null ? listen() >= 0 : config.listenPath() != null && listenUnix() >= 0;
         try {
-            controlServer = ControlServer.open(events);
+            channelServer = WorkerChannelServer.open(events);
         } catch (IOException e) {
             throw new PoolStartException("cannot open the master's control socket under "
                     + System.getProperty("java.io.tmpdir") + " (" + e.getMessage() + "); check that the temp"
                     + " directory is writable, or set -Djava.io.tmpdir to one that is", e);
         }
-        taken.push(controlServer);
+        taken.push(channelServer);
         if (sharing) {
-            ControlServer server = controlServer;
+            WorkerChannelServer server = channelServer;
             try {
                 // issue 12: the server closes what the lookup returns, a copy made under the lookup's lock
                 handoff = DescriptorHandoff.Server.startHandingOver(server.directory().resolve("handoff.sock"),
@@ -82,9 +89,9 @@ final class MasterStartup {
             taken.push(handoff);
         }
         if (config.metrics() != null && successor == null) {
-            metricsServer = MetricsServer.start(config, controlServer.telemetry()); // issue 16: JVM samples, meters
+            metricsServer = MetricsServer.start(config, channelServer.telemetry()); // issue 16: JVM samples, meters
             taken.push(this::closeMetrics); // issue 15: closed once, at a handover or here
-            controlServer.countLogRecords(metricsServer.logRecordCounter());
+            channelServer.countLogRecords(metricsServer.logRecordCounter());
         } else if (config.metrics() != null) {
             taken.push(this::closeMetrics); // issue 15: bound at the takeover, once the old master let it go
         }
@@ -169,12 +176,12 @@ final class MasterStartup {
     }
 
     /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */
-    void openControlSocket(Pool pool) {
+    void openManagementSocket(Pool pool) {
         try {
             // issue 15 (upgrade) hook: a new master binds a path of its own until it takes over the old one's
-            Path path = successor == null ? config.controlSocket() : successor.temporaryControlSocket(
+            Path path = successor == null ? config.controlSocket() : successor.temporaryManagementSocket(
                     config.controlSocket());
-            controlSocket = ControlSocket.open(path, pool);
+            controlSocket = ManagementSocket.open(path, pool);
             if (successor != null) {
                 successor.controlSocketOpened(controlSocket);
             }
@@ -218,7 +225,7 @@ final class MasterStartup {
     private UpgradeSuccessor successor;
     private PidFile pidFile;
     private volatile PidFile reacquiredPidFile;
-    private volatile ControlSocket controlSocket;
+    private volatile ManagementSocket controlSocket;
     private volatile SystemdNotifier notifier;
 
     /** The upgrade this master was started by, or null. */
@@ -241,7 +248,7 @@ final class MasterStartup {
         if (pidFile != null) {
             pidFile.handOver();
         }
-        ControlSocket socket = controlSocket;
+        ManagementSocket socket = controlSocket;
         if (socket != null) {
             socket.keepFileAtClose(true);
         }
@@ -267,8 +274,8 @@ final class MasterStartup {
             return metricsServer;
         }
         try {
-            MetricsServer server = MetricsServer.start(config, controlServer.telemetry());
-            controlServer.countLogRecords(server.logRecordCounter());
+            MetricsServer server = MetricsServer.start(config, channelServer.telemetry());
+            channelServer.countLogRecords(server.logRecordCounter());
             metricsServer = server;
             return server;
         } catch (RuntimeException e) {
@@ -287,7 +294,7 @@ final class MasterStartup {
                 LOG.error("upgrade: cannot take the pidfile back: {}", e.getMessage());
             }
         }
-        ControlSocket socket = controlSocket;
+        ManagementSocket socket = controlSocket;
         if (socket != null) {
             socket.keepFileAtClose(false);
         }
@@ -340,8 +347,8 @@ final class MasterStartup {
         return metricsServer;
     }
 
-    ControlServer controlServer() {
-        return controlServer;
+    WorkerChannelServer channelServer() {
+        return channelServer;
     }
 
     /** Releases everything in reverse order; failures are added to {@code failure} when there is one. */

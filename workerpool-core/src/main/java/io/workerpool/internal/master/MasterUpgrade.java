@@ -1,6 +1,8 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.launch.WorkerCommand;
+import io.workerpool.internal.ops.Daemon;
 import io.workerpool.internal.posix.DescriptorHandoff;
 import java.io.File;
 import java.io.IOException;
@@ -38,7 +40,7 @@ import org.slf4j.LoggerFactory;
  * <p>Runs on a thread of its own: the pool's loop never waits for the new master.
  */
 final class MasterUpgrade {
-    static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
+    static final Duration DEFAULT_TIMEOUT = Pool.UPGRADE_TIMEOUT;
     static final String RESULT = "result";
     private static final Duration POLL = Duration.ofMillis(20);
     private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(30);
@@ -241,9 +243,9 @@ final class MasterUpgrade {
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
         // systemd's sockets were this master's: the new one gets the socket from it; NOTIFY_SOCKET stays
-        env.remove(SystemdEnvironment.LISTEN_FDS);
-        env.remove(SystemdEnvironment.LISTEN_PID);
-        env.remove(SystemdEnvironment.LISTEN_FDNAMES);
+        env.remove("LISTEN_FDS"); // sd_listen_fds(3), as SystemdEnvironment names them
+        env.remove("LISTEN_PID");
+        env.remove("LISTEN_FDNAMES");
         if (env.containsKey(Daemon.STATUS_FILE)) {
             // a daemon's new master detaches as it did (setsid) and reports where nobody waits but this upgrade
             env.put(Daemon.STATUS_FILE, directory.resolve("daemon.status").toString());

@@ -16,6 +16,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.workerpool.internal.ops.Daemon;
+import io.workerpool.internal.ops.MetricsServer;
+import io.workerpool.internal.ops.OrphanReaper;
+import io.workerpool.internal.ops.SystemdNotifier;
+import io.workerpool.internal.launch.WorkerSpawner;
 
 /**
  * The master: one loop, on the thread that called {@code Supervisor.main()}, fed by one queue of
@@ -228,7 +233,7 @@ public final class Pool {
             }
             timer = new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("workerpool-timer").factory());
             timer.setRemoveOnCancelPolicy(true);
-            WorkerSpawner spawner = new WorkerSpawner(config, startup.controlServer().socketPath(),
+            WorkerSpawner spawner = new WorkerSpawner(config, startup.channelServer().socketPath(),
                     startup.handoffSocket());
             metricsServer = startup.metricsServer();
             if (metricsServer != null) {
@@ -267,10 +272,10 @@ public final class Pool {
             }
             upgrade = new MasterUpgrade(config, startup, this);
             arbiter = new Arbiter(config, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
-                    startup.controlServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers),
-                    startup.controlServer().telemetry());
+                    startup.channelServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers),
+                    startup.channelServer().telemetry());
             if (config.controlSocket() != null) {
-                startup.openControlSocket(this);
+                startup.openManagementSocket(this);
             }
         } catch (RuntimeException | Error e) {
             if (startup.successor() != null) {
@@ -315,7 +320,7 @@ public final class Pool {
             arbiter.abandonPending("the pool stopped");
             if (arbiter.state() == PoolState.STOPPED) {
                 // Every worker has exited, but its last log records may still be in its channel.
-                startup.controlServer().awaitReaders(DRAIN_TIMEOUT);
+                startup.channelServer().awaitReaders(DRAIN_TIMEOUT);
             }
             runCallbacks("master onShutdown", shutdownCallbacks, false);
             orphans.stop();
@@ -355,6 +360,9 @@ public final class Pool {
     }
 
     // ---- issue 15 (upgrade) hook ----
+    /** How long a new master has to be ready before an upgrade is rolled back. */
+    public static final Duration UPGRADE_TIMEOUT = Duration.ofMinutes(2);
+
     private volatile MasterUpgrade upgrade;
 
     /**

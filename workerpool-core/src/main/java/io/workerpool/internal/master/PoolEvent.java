@@ -1,6 +1,7 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.internal.wire.Message;
+import io.workerpool.internal.channel.WorkerConnection;
 
 /**
  * Everything that can change the pool's state arrives as one of these on the master's single event queue,
@@ -8,12 +9,12 @@ import io.workerpool.internal.wire.Message;
  * API calls only enqueue; the loop thread alone acts. Worker events carry the slot's generation so that a
  * late event about a replaced JVM is recognised and ignored.
  */
-sealed interface PoolEvent {
+public sealed interface PoolEvent {
     record WorkerExited(int workerId, long generation, int status) implements PoolEvent {
     }
 
     record WorkerConnected(int workerId, long generation, LoopPorts.WorkerChannel connection) implements PoolEvent {
-        WorkerConnected(int workerId, long generation, ControlConnection connection) {
+        public WorkerConnected(int workerId, long generation, WorkerConnection connection) {
             this(workerId, generation, LoopPorts.WorkerChannel.of(connection));
         }
     }
@@ -25,7 +26,7 @@ sealed interface PoolEvent {
     record WorkerDisconnected(int workerId, long generation, String protocolError) implements PoolEvent {
     }
 
-    /** The worker did something no worker of this library does (see {@code ControlServer.blame}): kill it. */
+    /** The worker did something no worker of this library does (see {@code WorkerChannelServer.blame}): kill it. */
     record WorkerMisbehaved(int workerId, long generation, String what) implements PoolEvent {
     }
 

@@ -2,6 +2,8 @@ package io.workerpool.internal.master;
 
 import io.workerpool.PoolStartException;
 import io.workerpool.internal.metrics.ExitCause;
+import io.workerpool.internal.ops.ManagementSocket;
+import io.workerpool.internal.ops.PidFile;
 import io.workerpool.internal.posix.DescriptorHandoff;
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.posix.PosixException;
@@ -47,7 +49,7 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     private final long oldPid;
     private volatile Path pidFilePath;
     private volatile PidFile pidFile;
-    private volatile ControlSocket controlSocket;
+    private volatile ManagementSocket controlSocket;
     private volatile Path controlSocketPath;
     private volatile boolean closed;
     private volatile boolean takenOver;
@@ -110,12 +112,12 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     }
 
     /** Where this master opens its management socket until it takes over {@code path}. */
-    Path temporaryControlSocket(Path path) {
+    Path temporaryManagementSocket(Path path) {
         controlSocketPath = path;
         return path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
     }
 
-    void controlSocketOpened(ControlSocket socket) {
+    void controlSocketOpened(ManagementSocket socket) {
         this.controlSocket = socket;
     }
 
@@ -150,7 +152,7 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
             if (pidFilePath != null) {
                 pidFile = PidFile.acquire(pidFilePath, ProcessHandle.current().pid(), oldPid);
             }
-            ControlSocket socket = controlSocket;
+            ManagementSocket socket = controlSocket;
             if (socket != null && controlSocketPath != null) {
                 socket.moveTo(controlSocketPath);
             }

@@ -1,13 +1,14 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.internal.core.Role;
+import io.workerpool.internal.launch.WorkerAotCache;
 
 /**
  * One worker JVM: the one serving a slot, or its successor during a reload. Owned by the pool's loop
  * thread. Its generation, unique in the pool, tells events about it apart from events about earlier or
  * later JVMs of the same worker id.
  */
-final class WorkerJvm {
+public final class WorkerJvm {
     /** What it is for: the worker of an id, a hot spare (until promoted), or the AOT training run. */
     Role role;
     final long generation;
@@ -54,7 +55,7 @@ final class WorkerJvm {
         return role instanceof Role.Training;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 

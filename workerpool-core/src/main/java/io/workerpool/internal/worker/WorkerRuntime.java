@@ -85,7 +85,9 @@ public final class WorkerRuntime {
         }
         int id = settings.workerId();
         if (id < 0) {
-            // A hot spare: warmed up to here; the factory and the worker's callbacks wait for an id.
+            // A hot spare: warmed up to here; the factory and the worker's callbacks wait for an id. Loading
+            // what the promotion path touches now keeps class loading out of the time between exit and onStart.
+            SparePreload.warm();
             id = link.awaitAssignment();
             if (id < 0) {
                 return exit(ExitCodes.OK);

@@ -14,6 +14,7 @@ import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import io.workerpool.internal.launch.WorkerCommand;
 
 /**
  * The world around the {@link Arbiter} in a deterministic simulation: a simulated clock, simulated worker JVMs

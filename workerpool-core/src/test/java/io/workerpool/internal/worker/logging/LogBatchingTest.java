@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 class LogBatchingTest {
     private static final long HOUR = TimeUnit.HOURS.toNanos(1);
 
-    /** Keeps each batch it is given, and can be told to fail. */
+    /** Keeps each frame it is given (a batch, or a single record as a batch of one), and can be told to fail. */
     static final class BatchSink implements LogSink {
         final List<List<ForwardedLogRecord>> batches = new CopyOnWriteArrayList<>();
         final List<ForwardedLogRecord> singles = new CopyOnWriteArrayList<>();
@@ -29,6 +29,8 @@ class LogBatchingTest {
         @Override
         public void send(ForwardedLogRecord record) {
             singles.add(record);
+            // A batch of one goes out as a single record: a frame all the same, in its place in the order.
+            batches.add(List.of(record));
         }
 
         @Override
