@@ -139,7 +139,7 @@ public final class Supervisor {
      *     socket, or when an upgrade is already under way
      */
     public void upgrade() {
-        requireMaster("upgrade").upgrade(java.time.Duration.ofMinutes(2));
+        requireMaster("upgrade").upgrade(java.time.Duration.ofMinutes(2), false);
     }
 
     /**

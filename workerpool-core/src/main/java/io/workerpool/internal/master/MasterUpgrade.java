@@ -63,7 +63,7 @@ final class MasterUpgrade {
      *
      * @throws IllegalStateException when an upgrade runs already, or this master is itself still taking over
      */
-    Path start(Duration timeout) {
+    Path start(Duration timeout, boolean keepResult) {
         UpgradeSuccessor successor = startup.successor();
         if (successor != null && successor.takingOver()) {
             throw new IllegalStateException("an upgrade is under way: this master is taking over from pid "
@@ -95,6 +95,10 @@ final class MasterUpgrade {
                 LOG.error("upgrade failed: {}", e.toString(), e);
                 result(directory, "failed " + e);
             } finally {
+                if (!keepResult) {
+                    deleteQuietly(directory.resolve(RESULT)); // SIGUSR2, Supervisor.upgrade(): the log says it
+                    deleteQuietly(directory);
+                }
                 running.set(false);
             }
         });
@@ -221,6 +225,14 @@ final class MasterUpgrade {
                 ProcessHandle.current().pid());
         result(directory, "failed upgrade rolled back: " + reason + "; master pid " + ProcessHandle.current().pid()
                 + " keeps serving\n");
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.debug("upgrade: {}", e.toString());
+        }
     }
 
     /** Leaves only the result in the upgrade's directory: the command that asked reads and removes it. */

@@ -372,16 +372,21 @@ public final class Pool {
      * @throws IllegalStateException when the pool is not running, or an upgrade runs already
      */
     public java.nio.file.Path upgrade(Duration timeout) {
+        return upgrade(timeout, true);
+    }
+
+    /** As {@link #upgrade(Duration)}; without {@code keepResult} the outcome is logged only (no file to read). */
+    public java.nio.file.Path upgrade(Duration timeout, boolean keepResult) {
         MasterUpgrade u = upgrade;
         if (u == null || state != PoolState.RUNNING) {
             throw notRunning("upgrade");
         }
-        return u.start(timeout);
+        return u.start(timeout, keepResult);
     }
 
     private void upgradeOnSignal() {
         try {
-            upgrade(MasterUpgrade.DEFAULT_TIMEOUT);
+            upgrade(MasterUpgrade.DEFAULT_TIMEOUT, false);
         } catch (IllegalStateException e) {
             LOG.warn("SIGUSR2: {}", e.getMessage());
         }
