@@ -17,11 +17,11 @@ import java.util.Set;
  *
  * <p>Options: {@code --quick} (fewer repetitions, shorter phases), {@code --wait-quiet} (first wait, up to 15
  * minutes, for the load average to fall to half the CPU count), {@code --root DIR} (repository root),
- * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http,spring},
+ * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http,meters,spring},
  * {@code --command TEXT} (the command line to quote in the report).
  */
 public final class BenchMain {
-    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http", "spring");
+    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http", "meters", "spring");
 
     private BenchMain() {
     }
@@ -33,7 +33,7 @@ public final class BenchMain {
         boolean write = true;
         boolean waitQuiet = false;
         String command = "./run-bench";
-        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http", "spring"));
+        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http", "meters", "spring"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -75,6 +75,9 @@ public final class BenchMain {
         }
         if (parts.contains("http")) {
             runHttp(context, peers, measurements);
+        }
+        if (parts.contains("meters")) {
+            runMeters(context, measurements);
         }
         String springSection = parts.contains("spring") ? runSpring(context) : "";
         measurements.loadAfter = ProcFs.loadAverage();
@@ -230,6 +233,30 @@ public final class BenchMain {
         }
     }
 
+    /** The cost of shipping metrics ({@link MeterShippingBench}): in this JVM, over a real Unix socket. */
+    private static void runMeters(BenchContext context, Measurements m) {
+        int rounds = context.settings().quick() ? 50 : 200;
+        int reps = context.settings().repetitions();
+        for (int rep = 1; rep <= reps; rep++) {
+            m.sampleLoad();
+            progress("shipping metrics %d/%d: 1,000 series, %d rounds; 10,000 series held ...", rep, reps, rounds);
+            try {
+                MeterShippingBench.Result result = MeterShippingBench.measure(rounds);
+                m.meters.add(result);
+                progress("  worker %.1f µs per round (%.4f%% of a core at one round per %.0f s), %d frames; master"
+                        + " %d series: heap retained %.1f MB, RSS growth %.1f MB", result.cpuMicrosPerRound(),
+                        result.cpuPercentOfCore(), MeterShippingBench.INTERVAL_SECONDS, result.frames(),
+                        result.seriesHeld(), result.heapRetainedMb(), result.rssGrowthMb());
+            } catch (IOException e) {
+                m.skipped.put("meters", "the Unix socket failed: " + e.getMessage());
+                return;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
     private static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             usage(option + " needs a value");
@@ -240,7 +267,7 @@ public final class BenchMain {
     private static void usage(String problem) {
         System.err.println("bench: " + problem);
         System.err.println("usage: ./run-bench [--quick] [--wait-quiet] [--install-peers] [--no-write] [--out FILE]"
-                + " [--only lifecycle,logs,http]");
+                + " [--only lifecycle,logs,http,meters,spring]");
         System.exit(2);
     }
 

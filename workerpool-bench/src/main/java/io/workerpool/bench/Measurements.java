@@ -17,6 +17,8 @@ final class Measurements {
     final List<Wrk.Result> httpAlone = new ArrayList<>();
     /** Classes loaded by a worker until its onStart, and by a bare JVM until main(); null when not measured. */
     ClassCount.Result classes;
+    /** The cost of shipping application meters, one per repetition; empty when not measured. */
+    final List<MeterShippingBench.Result> meters = new ArrayList<>();
     /** Why a peer or a benchmark was skipped, by peer or benchmark name. */
     final Map<String, String> skipped = new LinkedHashMap<>();
     final Map<String, String> versions = new LinkedHashMap<>();

@@ -28,21 +28,42 @@ import java.util.concurrent.atomic.AtomicLong;
  * default 10 s interval. Row 2, master memory per 10,000 series: the heap the store retains (after GC) and the
  * process RSS growth, with 10 JVMs' worth of 1,000 series each. Run: {@code java -cp
  * $(cat workerpool-bench/target/classpath.txt):workerpool-bench/target/classes io.workerpool.bench.MeterShippingBench
- * [rounds]}; prints two markdown rows. Not yet part of {@link BenchMain}'s report.
+ * [rounds]}; prints two markdown rows. {@code ./run-bench --only meters} runs it as a row of the report.
  */
 public final class MeterShippingBench {
     private static final int SERIES = 1_000;
-    private static final double INTERVAL_SECONDS = 10;
+    static final double INTERVAL_SECONDS = 10;
 
     private MeterShippingBench() {
     }
 
+    /** One measurement: the shipping thread's CPU per round, and the master's memory for 10 JVMs' series. */
+    record Result(int series, double cpuMicrosPerRound, long frames, long seriesHeld, double heapRetainedMb,
+            double rssGrowthMb) {
+        /** The worker's CPU to ship {@link #series} every {@link #INTERVAL_SECONDS} s, in % of one core. */
+        double cpuPercentOfCore() {
+            return cpuMicrosPerRound / 1e6 / INTERVAL_SECONDS * 100;
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        Result result = measure(rounds);
+        System.out.printf(Locale.ROOT, "| meters: worker CPU to ship %,d series every %.0f s | %.1f us per round"
+                + " = %.4f%% of a core (%d frames) |%n", result.series(), INTERVAL_SECONDS,
+                result.cpuMicrosPerRound(), result.cpuPercentOfCore(), result.frames());
+        System.out.printf(Locale.ROOT, "| meters: master memory per 10,000 series (%d held) | heap retained %.1f MB,"
+                + " RSS growth %.1f MB |%n", result.seriesHeld(), result.heapRetainedMb(), result.rssGrowthMb());
+    }
+
+    /** Ships {@code rounds} times (after 20 rounds of warm-up), then fills a store with 10 JVMs' series. */
+    static Result measure(int rounds) throws IOException, InterruptedException {
         SimpleMeterRegistry registry = registry(0);
         WorkerMeterStore store = new WorkerMeterStore(10_000);
         Path dir = Files.createTempDirectory("meter-bench");
         Path socket = dir.resolve("s");
+        double cpuMicrosPerRound;
+        AtomicLong frames = new AtomicLong();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(socket));
             SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -50,20 +71,16 @@ public final class MeterShippingBench {
             SocketChannel accepted = server.accept();
             FrameChannel worker = new FrameChannel(client);
             FrameChannel master = new FrameChannel(accepted);
-            AtomicLong frames = new AtomicLong();
             Thread reader = Thread.ofPlatform().daemon().start(() -> read(master, store, frames));
             MeterShipper shipper = new MeterShipper(registry);
             ThreadMXBean threads = ManagementFactory.getThreadMXBean();
             ship(shipper, worker, 20); // warm-up, and the one-time definitions
             long cpu = threads.getCurrentThreadCpuTime();
             ship(shipper, worker, rounds);
-            double cpuMicrosPerRound = (threads.getCurrentThreadCpuTime() - cpu) / 1e3 / rounds;
+            cpuMicrosPerRound = (threads.getCurrentThreadCpuTime() - cpu) / 1e3 / rounds;
             client.close();
             reader.join(10_000);
             accepted.close();
-            System.out.printf(Locale.ROOT, "| meters: worker CPU to ship %,d series every %.0f s | %.1f us per round"
-                    + " = %.4f%% of a core (%d frames) |%n", SERIES, INTERVAL_SECONDS, cpuMicrosPerRound,
-                    cpuMicrosPerRound / 1e6 / INTERVAL_SECONDS * 100, frames.get());
         } finally {
             Files.deleteIfExists(socket);
             Files.deleteIfExists(dir);
@@ -83,9 +100,8 @@ public final class MeterShippingBench {
         }
         long heapAfter = usedHeapAfterGc();
         long rssAfter = ProcFs.rssBytes(ProcessHandle.current().pid());
-        System.out.printf(Locale.ROOT, "| meters: master memory per 10,000 series (%d held) | heap retained %.1f MB,"
-                + " RSS growth %.1f MB |%n", held.seriesCount(), (heapAfter - heapBefore) / 1048576.0,
-                (rssAfter - rssBefore) / 1048576.0);
+        return new Result(SERIES, cpuMicrosPerRound, frames.get(), held.seriesCount(),
+                (heapAfter - heapBefore) / 1048576.0, (rssAfter - rssBefore) / 1048576.0);
     }
 
     /** As the master's reader: the frame decoded as a message first, then stored under the JVM's generation. */

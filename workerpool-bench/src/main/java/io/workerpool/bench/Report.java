@@ -18,6 +18,8 @@ final class Report {
     static final String OURS_SPARES = "workerpool, spares(1)";
     static final String NODE = "Node.js cluster";
     static final String GUNICORN = "gunicorn";
+    static final String METERS_ROW = "Cost of shipping metrics: worker CPU per second at 1,000 series; master RSS per"
+            + " 10,000 series";
     static final double RESTART_OVER_BARE_TARGET = 1.5;
     static final double AOT_RESTART_OVER_BARE_TARGET = 1.2;
     static final double START_CPU_OVER_BARE_TARGET = 1.5;
@@ -47,6 +49,7 @@ final class Report {
         logRows(rows);
         httpRows(rows);
         footprintRows(rows);
+        meterRows(rows);
         return rows;
     }
 
@@ -222,6 +225,23 @@ final class Report {
                     shares.stream().map(x -> 100 * x).toList()), ResultTable::percent), Row.NONE, Row.NONE, Row.NONE,
                     Row.NONE, Row.NONE));
         }
+    }
+
+    /** The cost of shipping metrics (workerpool-micrometer to workerpool-metrics), when measured. */
+    private void meterRows(List<Row> rows) {
+        if (m.meters.isEmpty()) {
+            if (m.skipped.containsKey("meters")) {
+                rows.add(Row.ours(METERS_ROW, m.skipped.get("meters")));
+            }
+            return;
+        }
+        Summary cpu = Summary.of(m.meters.stream().map(MeterShippingBench.Result::cpuPercentOfCore).toList());
+        Summary micros = Summary.of(m.meters.stream().map(MeterShippingBench.Result::cpuMicrosPerRound).toList());
+        Summary rss = Summary.of(m.meters.stream().map(MeterShippingBench.Result::rssGrowthMb).toList());
+        Summary heap = Summary.of(m.meters.stream().map(MeterShippingBench.Result::heapRetainedMb).toList());
+        rows.add(Row.ours(METERS_ROW, String.format(Locale.ROOT, "worker %.3f%% of a core (%.0f µs per %.0f s round);"
+                + " master RSS +%.1f MB (heap retained %.1f MB)", cpu.median(), micros.median(),
+                MeterShippingBench.INTERVAL_SECONDS, rss.median(), heap.median())));
     }
 
     private void footprintRows(List<Row> rows) {

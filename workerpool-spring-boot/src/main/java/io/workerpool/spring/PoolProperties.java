@@ -32,6 +32,8 @@ final class PoolProperties {
     static final Duration STOP_MARGIN = Duration.ofSeconds(5);
     private static final Duration SPRING_SHUTDOWN_PHASE_DEFAULT = Duration.ofSeconds(30);
     private static final int SPRING_PORT_DEFAULT = 8080;
+    /** WorkerpoolMeterRegistry's lower bound (workerpool-micrometer is optional here: not referenced). */
+    private static final long MIN_SHIP_INTERVAL_MILLIS = 100;
 
     private final Binder binder;
 
@@ -66,9 +68,18 @@ final class PoolProperties {
         ifSet("spares", Integer.class, builder::spares);
         ifSet("reload-batch", Integer.class, builder::reloadBatch);
         ifPath("aot-cache", builder::aotCache);
-        String metrics = get("metrics", String.class, null);
+        // workerpool.metrics.address: the same, for YAML, where workerpool.metrics can't be both a value and the
+        // parent of workerpool.metrics.ship-interval
+        String metricsName = get("metrics.address", String.class, null) != null ? "metrics.address" : "metrics";
+        String metrics = get(metricsName, String.class, null);
         if (metrics != null) {
-            builder.metrics(address("metrics", metrics, null));
+            builder.metrics(address(metricsName, metrics, null));
+        }
+        Duration shipInterval = get("metrics.ship-interval", Duration.class, null);
+        if (shipInterval != null && shipInterval.toMillis() < MIN_SHIP_INTERVAL_MILLIS) {
+            // checked here too, so that the pool refuses to start instead of every worker failing its boot
+            throw new InvalidPoolPropertyException(PREFIX + ".metrics.ship-interval is '" + shipInterval
+                    + "': the meters' shipping interval must be at least " + MIN_SHIP_INTERVAL_MILLIS + " ms");
         }
         ifSet("ready-share", Double.class, builder::readyShare);
         ifSet("max-worker-age", Duration.class, builder::maxWorkerAge);

@@ -3,6 +3,7 @@ package io.workerpool.spring;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.workerpool.Supervisor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
@@ -87,5 +88,30 @@ class PoolPropertiesTest {
         assertThatThrownBy(() -> of(Map.of("server.port", "70000")).listenAddress())
                 .isInstanceOf(InvalidPoolPropertyException.class)
                 .hasMessageContaining("server.address/server.port").hasMessageContaining("0..65535");
+    }
+
+    @Test
+    void theMetricsAddressTakesAYamlFriendlyNameAndTheShippingIntervalIsCheckedInTheMaster() {
+        Supervisor.Builder plain = of(Map.of("workerpool.metrics", "127.0.0.1:9464")).applyTo(builder());
+        assertThat(plain).isNotNull();
+        // workerpool.metrics.address beside workerpool.metrics.ship-interval: what YAML can express
+        of(Map.of("workerpool.metrics.address", "127.0.0.1:9464", "workerpool.metrics.ship-interval", "5s"))
+                .applyTo(builder());
+        assertThatThrownBy(() -> of(Map.of("workerpool.metrics.address", "nowhere")).applyTo(builder()))
+                .isInstanceOf(InvalidPoolPropertyException.class)
+                .hasMessageStartingWith("workerpool.metrics.address is 'nowhere'");
+        assertThatThrownBy(() -> of(Map.of("workerpool.metrics.ship-interval", "50ms")).applyTo(builder()))
+                .isInstanceOf(InvalidPoolPropertyException.class)
+                .hasMessage("workerpool.metrics.ship-interval is 'PT0.05S': the meters' shipping interval must be at"
+                        + " least 100 ms");
+        assertThatThrownBy(() -> of(Map.of("workerpool.metrics.ship-interval", "often")).applyTo(builder()))
+                .isInstanceOf(InvalidPoolPropertyException.class)
+                .hasMessageStartingWith("workerpool.metrics.ship-interval is 'often'").hasMessageContaining("duration");
+    }
+
+    private static Supervisor.Builder builder() {
+        return Supervisor.builder(id -> {
+            throw new AssertionError("no worker starts in this test");
+        });
     }
 }

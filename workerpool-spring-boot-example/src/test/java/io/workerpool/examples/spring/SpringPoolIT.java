@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
@@ -53,6 +54,8 @@ class SpringPoolIT {
         Files.copy(SpringPool.EXAMPLE_JAR, jar);
         pool = SpringPool.start(dir, jar, "--server.port=0", "--workerpool.workers=2",
                 "--workerpool.pid-file=" + dir.resolve("pool.pid"),
+                // the master's /metrics, with the workers' Actuator meters shipped every second
+                "--workerpool.metrics=127.0.0.1:0", "--workerpool.metrics.ship-interval=1s",
                 // a new worker must be ready within workerTimeout: room for Spring's start on a loaded machine
                 "--workerpool.worker-timeout=120s",
                 "--spring.lifecycle.timeout-per-shutdown-phase=" + SHUTDOWN_PHASE.toSeconds() + "s");
@@ -87,6 +90,36 @@ class SpringPoolIT {
 
     @Test
     @Order(2)
+    void eachWorkersActuatorMetersAppearOnTheMastersMetricsWithItsWorkerLabel() throws Exception {
+        int metricsPort = Integer.parseInt(pool.awaitLine("serving http://127\\.0\\.0\\.1:(\\d+)/healthz",
+                Duration.ZERO).group(1));
+        // the previous test sent requests to both workers; Boot's own meters, no code in the application
+        List<Pattern> expected = new ArrayList<>();
+        for (String worker : List.of("0", "1")) {
+            expected.add(Pattern.compile("(?m)^http_server_requests_seconds_count\\{[^}]*worker=\"" + worker
+                    + "\"[^}]*\\} [1-9]"));
+            expected.add(Pattern.compile("(?m)^jvm_memory_used_bytes\\{[^}]*worker=\"" + worker + "\"[^}]*\\} "));
+        }
+        String metrics = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline) {
+            SpringPool.Response response = SpringPool.get(metricsPort, "/metrics");
+            assertThat(response.status()).isEqualTo(200);
+            metrics = response.body();
+            String text = metrics;
+            if (expected.stream().allMatch(pattern -> pattern.matcher(text).find())) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        for (Pattern pattern : expected) {
+            assertThat(pattern.matcher(metrics).find()).as("%s in the master's /metrics:%n%s", pattern, metrics)
+                    .isTrue();
+        }
+    }
+
+    @Test
+    @Order(3)
     void aControllersLogRecordAppearsOnceInTheMastersLogWithTheWorkerId() throws Exception {
         String marker = UUID.randomUUID().toString();
         SpringPool.Response response = SpringPool.get(port, "/log?message=" + marker);
@@ -104,7 +137,7 @@ class SpringPoolIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void aWorkerKilledUnderLoadFailsOnlyItsOwnRequestsAndIsReplaced() throws Exception {
         Matcher started = pool.awaitLine(STARTED.formatted(0), Duration.ZERO);
         long pid = Long.parseLong(started.group(1));
@@ -128,7 +161,7 @@ class SpringPoolIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aRollingReloadUnderLoadToANewJarFailsNoRequestAndServesTheNewVersion() throws Exception {
         Path newBuild = dir.resolve("app-2.jar");
         withVersion(jar, newBuild, "2");
@@ -151,7 +184,7 @@ class SpringPoolIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void sigtermDuringASlowRequestLetsItFinishAndTheMasterExitsZero() throws Exception {
         int slowRequestsBefore = (int) pool.log().lines().filter(line -> line.contains("slow request started")).count();
         CompletableFuture<SpringPool.Response> slow = CompletableFuture.supplyAsync(() -> {
