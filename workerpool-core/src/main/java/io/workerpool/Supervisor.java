@@ -129,6 +129,20 @@ public final class Supervisor {
     }
 
     /**
+     * Replaces the master itself, as SIGUSR2 or {@code workerpool upgrade} do (issue 15): a new master process
+     * (this program's own command line, read again) takes over the listening socket, starts its workers, and
+     * once it is ready this master stops its workers gracefully and exits; no connection is refused. When the
+     * new master fails or is not ready within 2 minutes, it is killed and this one keeps serving. Returns at
+     * once; the outcome is in the log.
+     *
+     * @throws IllegalStateException in a worker JVM, when the pool is not running or shares no listening
+     *     socket, or when an upgrade is already under way
+     */
+    public void upgrade() {
+        requireMaster("upgrade").upgrade(java.time.Duration.ofMinutes(2), false);
+    }
+
+    /**
      * Replaces one worker by a fresh JVM the way {@link #reload()} does: the new one is ready before the old
      * one is asked to stop.
      *

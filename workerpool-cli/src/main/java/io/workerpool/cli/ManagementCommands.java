@@ -145,8 +145,9 @@ final class ManagementCommands {
     @Command(name = "logs-reopen",
             footerHeading = "%nExample:%n",
             footer = {"  mv app.out app.out.1 && workerpool logs-reopen --pidfile app.pid"},
-            description = "Makes the workers reopen their --stdout and --stderr files, and a daemon master its log,"
-            + " after they were moved away by log rotation (as SIGUSR1 does, where the pool supports it).")
+            description = "Makes a daemon master reopen its log, and the workers the files they write to (their"
+            + " --stdout and --stderr, else the daemon's log), after they were moved away by log rotation (as"
+            + " SIGUSR1 does, where the pool supports it).")
     static final class LogsReopen extends OneRequest {
         @Override
         String request() {

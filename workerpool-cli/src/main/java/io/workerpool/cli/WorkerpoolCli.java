@@ -27,7 +27,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         description = "Runs a pre-fork pool of JVM workers, and manages a running one.",
         subcommands = {RunCommand.class, ManagementCommands.Status.class, ManagementCommands.Stop.class,
             ChangeCommands.Reload.class, ChangeCommands.Scale.class, ChangeCommands.Restart.class,
-            ManagementCommands.LogsReopen.class, CommandLine.HelpCommand.class},
+            ManagementCommands.LogsReopen.class, UpgradeCommand.class /* issue 15 */, CommandLine.HelpCommand.class},
         footerHeading = "%nExamples:%n",
         footer = {
             "  workerpool run --workers 4 --pidfile /tmp/app.pid --classpath app.jar \\",

@@ -156,7 +156,8 @@ class CliPoolTest {
 
     /**
      * Issue 17: a daemon without --stdout/--stderr logs beside its pidfile, says so at start, and reopens its own
-     * log on logs-reopen and SIGUSR1 after logrotate's rename (the next master line lands in the new file).
+     * log on logs-reopen and SIGUSR1 after logrotate's rename (the next master line lands in the new file); its
+     * workers, which inherited that log as their stdout, follow it to the new file too.
      */
     @Test
     void daemonDetachesLogsBesideItsPidfileReopensItAndStopsByItsPidfile() throws Exception {
@@ -166,7 +167,7 @@ class CliPoolTest {
         String pidfile = pidFile.toString();
         try (CliProcess launcher = CliProcess.start(dir, "launcher", events, pidFile, "run", "--daemon",
                 "--workers", "1", "--pidfile", pidfile, "--classpath", TEST_CLASSES, RECORDING_WORKER,
-                events.toString())) {
+                events.toString(), "--print")) {
             assertThat(launcher.process().waitFor(60, TimeUnit.SECONDS)).as(launcher.output()).isTrue();
             assertThat(launcher.process().exitValue()).as(launcher.output()).isZero();
             assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ")
@@ -176,9 +177,21 @@ class CliPoolTest {
 
             Path rotated = dir.resolve("daemon.log.1");
             Files.move(log, rotated);
-            assertThat(ok(CliProcess.run(dir, "logs-reopen", "--pidfile", pidfile))).contains("reopen");
+            assertThat(ok(CliProcess.run(dir, "logs-reopen", "--pidfile", pidfile)))
+                    .isEqualTo("the master reopened its log; 1 worker(s) reopen their output files");
+            // worker 0, started before the rotation, prints a numbered line every 20 ms: once its lines show in
+            // the new file, the rotated one gets none of the later ones
+            await().atMost(Duration.ofSeconds(30)).alias("worker 0's lines in the new " + log)
+                    .until(() -> firstLine(log) >= 0);
+            long first = firstLine(log);
+            long lastRotated = lastLine(rotated);
+            assertThat(lastRotated).as("worker 0's last line in the rotated file").isLessThan(first);
+            await().atMost(Duration.ofSeconds(30)).until(() -> lastLine(log) >= first + 5);
+            assertThat(lastLine(rotated)).as("the rotated file after the reopen").isEqualTo(lastRotated);
+
             assertThat(ok(CliProcess.run(dir, "scale", "2", "--pidfile", pidfile))).endsWith("2 of 2 workers running");
             assertThat(Files.readString(log)).contains("logs-reopen: the master reopened its log " + log)
+                    .contains("logs-reopen: 1 worker(s) reopen stdout " + log + " and stderr " + log)
                     .contains("scaling from 1 to 2");
             assertThat(Files.readString(rotated)).doesNotContain("scaling from");
 
@@ -186,7 +199,8 @@ class CliPoolTest {
             long master = Long.parseLong(Files.readString(pidFile).strip());
             new ProcessBuilder("kill", "-USR1", Long.toString(master)).start().waitFor();
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(log)
-                    && Files.readString(log).contains("SIGUSR1: the master reopened its log " + log));
+                    && Files.readString(log).contains("SIGUSR1: the master reopened its log " + log)
+                    && firstLine(log) >= 0);
 
             Result stop = CliProcess.run(dir, "stop", "--pidfile", pidfile);
             assertThat(stop.exit()).as("%s", stop).isZero();
@@ -194,6 +208,58 @@ class CliPoolTest {
             assertThat(pidFile).as("removed by the master before it exited").doesNotExist();
             assertThat(Files.readString(log)).contains("pool stopped");
         }
+    }
+
+    /**
+     * Issue 17: {@code --log-file} takes the daemon's own log (the launcher names it), apart from the workers'
+     * {@code --stdout}; their stderr, with no file of its own, goes to the log, and is reopened with it.
+     */
+    @Test
+    void daemonWritesItsLogToTheLogFile() throws Exception {
+        Path events = dir.resolve("events.txt");
+        Path pidFile = dir.resolve("app.pid");
+        Path log = dir.resolve("master.log");
+        Path out = dir.resolve("out.log");
+        String pidfile = pidFile.toString();
+        try (CliProcess launcher = CliProcess.start(dir, "launcher", events, pidFile, "run", "--daemon",
+                "--workers", "1", "--pidfile", pidfile, "--log-file", log.toString(), "--stdout", out.toString(),
+                "--classpath", TEST_CLASSES, RECORDING_WORKER, events.toString(), "--print")) {
+            assertThat(launcher.process().waitFor(60, TimeUnit.SECONDS)).as(launcher.output()).isTrue();
+            assertThat(launcher.process().exitValue()).as(launcher.output()).isZero();
+            assertThat(launcher.output()).startsWith("workerpool: daemon running, pid ")
+                    .contains(", pidfile " + pidfile + ", log " + log);
+            launcher.awaitEvents("worker-main 0 \\d+ .*", 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> firstLine(out) >= 0);
+            assertThat(Files.readString(log)).contains("pool starting").doesNotContain("worker 0 line");
+            assertThat(dir.resolve("app.log")).as("no default log beside the pidfile").doesNotExist();
+
+            assertThat(ok(CliProcess.run(dir, "logs-reopen", "--pidfile", pidfile)))
+                    .isEqualTo("the master reopened its log; 1 worker(s) reopen their output files");
+            assertThat(Files.readString(log)).contains("logs-reopen: 1 worker(s) reopen stdout " + out
+                    + " and stderr " + log);
+
+            Result stop = CliProcess.run(dir, "stop", "--pidfile", pidfile);
+            assertThat(stop.exit()).as("%s", stop).isZero();
+            assertThat(Files.readString(log)).contains("pool stopped");
+        }
+    }
+
+    private static final Pattern WORKER_0_LINE = Pattern.compile("(?m)^worker 0 line (\\d+)$");
+
+    /** The number of worker 0's first {@code --print} line in the file, -1 when there is none. */
+    private static long firstLine(Path file) throws java.io.IOException {
+        Matcher line = WORKER_0_LINE.matcher(Files.exists(file) ? Files.readString(file) : "");
+        return line.find() ? Long.parseLong(line.group(1)) : -1;
+    }
+
+    /** The number of worker 0's last {@code --print} line in the file, -1 when there is none. */
+    private static long lastLine(Path file) throws java.io.IOException {
+        Matcher line = WORKER_0_LINE.matcher(Files.exists(file) ? Files.readString(file) : "");
+        long last = -1;
+        while (line.find()) {
+            last = Long.parseLong(line.group(1));
+        }
+        return last;
     }
 
     /** "ID STATE,..." of the workers, from status --json. */

@@ -194,7 +194,7 @@ class CliUsageTest {
         try {
             System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
             for (String command : new String[] {"run", "status", "stop", "reload", "scale", "restart",
-                "logs-reopen"}) {
+                "logs-reopen", "upgrade"}) { // upgrade: issue 15
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
                 int exit = WorkerpoolCli.execute(new String[] {command, "--help"}, new PrintWriter(out, true),

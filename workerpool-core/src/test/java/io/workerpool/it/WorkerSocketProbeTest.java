@@ -75,6 +75,8 @@ class WorkerSocketProbeTest {
                 assertThat(stale).doesNotExist();
                 assertThat(live.log()).as("the live master's log: nothing connected to its control socket")
                         .doesNotContain("control connection");
+                // the sweep runs early in the start: a TERM before the signal handlers are in would kill it (143)
+                starting.awaitEvents("worker-main 0 \\d+", 1, START);
                 starting.signal("TERM");
                 assertThat(starting.waitFor(START)).isZero();
             }

@@ -226,6 +226,24 @@ public final class WorkerCommand {
         return argv;
     }
 
+    // ---- issue 15 (upgrade) hook: the new master is this command line as it was typed, argfiles not inlined
+    // (a changed @argfile is how an upgrade picks up new settings) ----
+
+    /** This JVM's command line exactly as started, with the resolved java binary as argv[0]. */
+    public static List<String> currentCommandLine() {
+        List<String> argv = new ArrayList<>(readProcSelfCmdline());
+        if (argv.isEmpty()) {
+            throw new IllegalStateException("cannot read /proc/self/cmdline: no command line to start a new master");
+        }
+        ProcessHandle.current().info().command().ifPresent(java -> argv.set(0, java));
+        return argv;
+    }
+
+    /** The JVM options, without the java binary. */
+    public List<String> jvmOptions() {
+        return jvmPart.isEmpty() ? List.of() : jvmPart.subList(1, jvmPart.size());
+    }
+
     private static List<String> readProcSelfCmdline() {
         Path cmdline = Path.of("/proc/self/cmdline");
         try {

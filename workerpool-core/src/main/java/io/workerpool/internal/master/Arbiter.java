@@ -839,17 +839,24 @@ final class Arbiter {
     }
 
     /**
-     * Log rotation: every worker reopens its stdout/stderr files by path (new workers open them anyway).
+     * Log rotation: a daemon master reopens its own log, and every worker reopens the files it writes to by path
+     * (new workers open them anyway): its configured stdout/stderr, else, in a daemon, the master's log it
+     * inherited, so that a daemon's workers do not keep writing to the rotated file.
      *
-     * @return how many workers were asked, or -1 when the pool has no output files to reopen
+     * @return whether the master reopened its own output, and how many workers were asked (-1 when the workers
+     *     write to a foreground master's stdout/stderr, which is not this pool's to reopen)
      */
-    int reopenOutput(String cause) {
-        MasterLog.reopen(cause); // issue 17: a daemon master's own log first (a no-op in the foreground)
-        if (config.stdout() == null && config.stderr() == null) {
-            LOG.info("{}: the workers write to the master's own stdout/stderr; nothing to reopen", cause);
-            return -1;
+    Pool.OutputReopen reopenOutput(String cause) {
+        boolean master = MasterLog.reopen(cause); // a daemon master's own log first (a no-op in the foreground)
+        java.nio.file.Path stdout = MasterLog.workersFile(config, 1);
+        java.nio.file.Path stderr = MasterLog.workersFile(config, 2);
+        if (stdout == null && stderr == null) {
+            if (!master) {
+                LOG.info("{}: the workers write to the master's own stdout/stderr; nothing to reopen", cause);
+            }
+            return new Pool.OutputReopen(master, -1);
         }
-        Message reopen = new Message.ReopenOutput(pathOrNull(config.stdout()), pathOrNull(config.stderr()));
+        Message reopen = new Message.ReopenOutput(pathOrNull(stdout), pathOrNull(stderr));
         int[] count = {0};
         eachJvm(jvm -> {
             if (jvm.connection != null) {
@@ -857,14 +864,14 @@ final class Arbiter {
                 count[0]++;
             }
         });
-        LOG.info("{}: {} worker(s) reopen {}", cause, count[0], describeOutputs());
-        return count[0];
+        LOG.info("{}: {} worker(s) reopen {}", cause, count[0], describeOutputs(stdout, stderr));
+        return new Pool.OutputReopen(master, count[0]);
     }
 
-    private String describeOutputs() {
-        return (config.stdout() == null ? "" : "stdout " + config.stdout())
-                + (config.stdout() != null && config.stderr() != null ? " and " : "")
-                + (config.stderr() == null ? "" : "stderr " + config.stderr());
+    private static String describeOutputs(java.nio.file.Path stdout, java.nio.file.Path stderr) {
+        return (stdout == null ? "" : "stdout " + stdout)
+                + (stdout != null && stderr != null ? " and " : "")
+                + (stderr == null ? "" : "stderr " + stderr);
     }
 
     private static String pathOrNull(java.nio.file.Path path) {

@@ -21,6 +21,7 @@ import io.workerpool.internal.ops.ManagementSocket;
 import io.workerpool.internal.ops.MetricsServer;
 import io.workerpool.internal.ops.PidFile;
 import io.workerpool.internal.ops.SocketActivation;
+import io.workerpool.internal.ops.SystemdNotifier;
 import io.workerpool.internal.ops.UnixSockets;
 import io.workerpool.internal.channel.WorkerChannelServer;
 
@@ -37,7 +38,7 @@ final class MasterStartup {
     private final Deque<AutoCloseable> taken = new ArrayDeque<>();
     private WorkerChannelServer channelServer;
     private DescriptorHandoff.Server handoff;
-    private MetricsServer metricsServer;
+    private volatile MetricsServer metricsServer;
     /** Said once every resource is taken: a start that fails later must not claim to be listening. */
     private final java.util.List<Runnable> announcements = new java.util.ArrayList<>();
 
@@ -46,15 +47,26 @@ final class MasterStartup {
     }
 
     void start(Consumer<PoolEvent> events) {
-        if (config.pidFile() != null) {
-            taken.push(PidFile.acquire(config.pidFile(), ProcessHandle.current().pid()));
+        // issue 15 (upgrade) hook: a master started by an upgrade takes the pidfile and socket from the old one
+        successor = UpgradeSuccessor.fromEnvironment(System.getenv());
+        if (successor != null) {
+            taken.push(successor);
+            taken.push(this::closeReacquiredPidFile);
+        }
+        if (config.pidFile() != null && successor != null) {
+            successor.deferPidFile(config.pidFile());
+        } else if (config.pidFile() != null) {
+            pidFile = PidFile.acquire(config.pidFile(), ProcessHandle.current().pid());
+            taken.push(pidFile);
+            taken.push(this::closeReacquiredPidFile);
         }
         requireAppendable(config.stdout(), "stdout");
         requireAppendable(config.stderr(), "stderr");
         // systemd socket activation wins over listen(...), and works without it: the unit asked for that socket
         // (docs/systemd.md)
         int activated = SocketActivation.passedSockets(System.getenv(), ProcessHandle.current().pid());
-        boolean sharing = activated > 0 ? adoptActivatedSocket(activated) >= 0
+        boolean sharing = successor != null ? adoptHandedOverSocket() >= 0
+                : activated > 0 ? adoptActivatedSocket(activated) >= 0
                 : config.listen() != null ? listen() >= 0 : config.listenPath() != null && listenUnix() >= 0;
         try {
             channelServer = WorkerChannelServer.open(events);
@@ -76,10 +88,12 @@ final class MasterStartup {
             }
             taken.push(handoff);
         }
-        if (config.metrics() != null) {
+        if (config.metrics() != null && successor == null) {
             metricsServer = MetricsServer.start(config, channelServer.telemetry()); // issue 16: JVM samples, meters
-            taken.push(metricsServer);
+            taken.push(this::closeMetrics); // issue 15: closed once, at a handover or here
             channelServer.countLogRecords(metricsServer.logRecordCounter());
+        } else if (config.metrics() != null) {
+            taken.push(this::closeMetrics); // issue 15: bound at the takeover, once the old master let it go
         }
         announcements.forEach(Runnable::run);
         announcements.clear();
@@ -155,13 +169,23 @@ final class MasterStartup {
 
     /** A resource the pool opened after {@link #start}: {@link #close} releases it with the others, before them. */
     void own(AutoCloseable resource) {
+        if (resource instanceof SystemdNotifier systemd) {
+            notifier = systemd; // issue 15 (upgrade) hook: MAINPID= for the new master
+        }
         taken.push(resource);
     }
 
     /** Opens the management socket; its requests reach the pool's loop through {@code pool}. */
     void openManagementSocket(Pool pool) {
         try {
-            taken.push(ManagementSocket.open(config.controlSocket(), pool));
+            // issue 15 (upgrade) hook: a new master binds a path of its own until it takes over the old one's
+            Path path = successor == null ? config.controlSocket() : successor.temporaryManagementSocket(
+                    config.controlSocket());
+            controlSocket = ManagementSocket.open(path, pool);
+            if (successor != null) {
+                successor.controlSocketOpened(controlSocket);
+            }
+            taken.push(controlSocket);
         } catch (IOException e) {
             Path directory = config.controlSocket().getParent();
             throw new PoolStartException("cannot open the control socket " + config.controlSocket() + ": "
@@ -195,6 +219,118 @@ final class MasterStartup {
             LOG.warn("cannot copy the listening socket for a worker: {}", e.getMessage());
             return null;
         }
+    }
+
+    // ---- issue 15 (upgrade) hooks: MasterUpgrade (old master), UpgradeSuccessor (new master) ----
+    private UpgradeSuccessor successor;
+    private PidFile pidFile;
+    private volatile PidFile reacquiredPidFile;
+    private volatile ManagementSocket controlSocket;
+    private volatile SystemdNotifier notifier;
+
+    /** The upgrade this master was started by, or null. */
+    UpgradeSuccessor successor() {
+        return successor;
+    }
+
+    /** True when there is a listening socket to hand over. */
+    synchronized boolean sharesListenSocket() {
+        return listenFd >= 0;
+    }
+
+    /** A copy of the listening socket for the new master, or null once it is closed; the handoff closes it. */
+    int[] listenFdCopy() {
+        return openListenFd();
+    }
+
+    /** The old master's handover: the pidfile's lock is released, the control socket's path left to the new one. */
+    void handOverOwnership() {
+        if (pidFile != null) {
+            pidFile.handOver();
+        }
+        ManagementSocket socket = controlSocket;
+        if (socket != null) {
+            socket.keepFileAtClose(true);
+        }
+        closeMetrics(); // the new master binds the same address right after (a gap of milliseconds)
+    }
+
+    private final java.util.concurrent.atomic.AtomicBoolean metricsClosed =
+            new java.util.concurrent.atomic.AtomicBoolean();
+
+    private void closeMetrics() {
+        MetricsServer server = metricsServer;
+        if (server != null && metricsClosed.compareAndSet(false, true)) {
+            server.close();
+        }
+    }
+
+    /**
+     * The new master's metrics server, bound at the takeover (the old master closed its own just before);
+     * null when it cannot be bound, which is logged: the pool goes on without it.
+     */
+    MetricsServer startDeferredMetrics() {
+        if (config.metrics() == null || metricsServer != null) {
+            return metricsServer;
+        }
+        try {
+            MetricsServer server = MetricsServer.start(config, channelServer.telemetry());
+            channelServer.countLogRecords(server.logRecordCounter());
+            metricsServer = server;
+            return server;
+        } catch (RuntimeException e) {
+            LOG.error("upgrade: cannot take over /healthz, /readyz and /metrics: {}", e.getMessage());
+            return null;
+        }
+    }
+
+    /** The new master gave up after the handover: this one holds the pidfile and its path again. */
+    void takeOwnershipBack() {
+        if (pidFile != null) {
+            try {
+                reacquiredPidFile = PidFile.acquire(config.pidFile(), ProcessHandle.current().pid(),
+                        ProcessHandle.current().pid());
+            } catch (RuntimeException e) {
+                LOG.error("upgrade: cannot take the pidfile back: {}", e.getMessage());
+            }
+        }
+        ManagementSocket socket = controlSocket;
+        if (socket != null) {
+            socket.keepFileAtClose(false);
+        }
+    }
+
+    private void closeReacquiredPidFile() {
+        PidFile taken = reacquiredPidFile;
+        if (taken != null) {
+            taken.close();
+        }
+    }
+
+    void notifyMainPid(long pid) {
+        SystemdNotifier systemd = notifier;
+        if (systemd != null) {
+            systemd.mainPid(pid);
+        }
+    }
+
+    private int adoptHandedOverSocket() {
+        int fd = successor.receiveListeningSocket();
+        listenFd = fd;
+        taken.push(this::closeListenSocket);
+        String where;
+        try {
+            listenAddress = Posix.localAddress(fd);
+            where = format(listenAddress);
+        } catch (PosixException e) {
+            listenAddress = config.listen();
+            where = config.listenPath() != null ? "unix socket " + config.listenPath() : "address unknown";
+        }
+        String bound = where;
+        long from = successor.oldPid();
+        announcements.add(() -> LOG.info("listening on {}: the socket of master pid {}, taken over by this upgrade,"
+                + " shared by all workers", bound, from));
+        return fd;
     }
 
     /** The bound address (the real port when port 0 was asked for), or null without listen(). */

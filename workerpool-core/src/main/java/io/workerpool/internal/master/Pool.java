@@ -165,8 +165,17 @@ public final class Pool {
         }
     }
 
-    /** Log rotation: running workers reopen their stdout/stderr files; returns how many were asked. */
-    public int reopenOutput() {
+    /**
+     * What a log rotation reopened.
+     *
+     * @param master whether a daemon master reopened its own log
+     * @param workers how many workers were asked to reopen their files; -1 when they have none of their own
+     */
+    public record OutputReopen(boolean master, int workers) {
+    }
+
+    /** Log rotation: a daemon master reopens its log, running workers their stdout/stderr files. */
+    public OutputReopen reopenOutput() {
         return onLoop("reopen the output files", a -> a.reopenOutput("logs-reopen"));
     }
 
@@ -239,6 +248,22 @@ public final class Pool {
             if (metricsServer != null) {
                 metricsAddress = MetricsServer.format(metricsServer.address());
                 addObserver(metricsServer.observer());
+            } else if (config.metrics() != null && startup.successor() != null) {
+                // issue 15 (upgrade) hook: the metrics address is bound at the takeover; its news until then
+                // go nowhere, as before any start
+                UpgradeSuccessor.DeferredObserver deferred = new UpgradeSuccessor.DeferredObserver();
+                addObserver(deferred);
+                startup.successor().onTakeover(() -> {
+                    MetricsServer server = startup.startDeferredMetrics();
+                    if (server != null) {
+                        events.add(new PoolEvent.Call(() -> {
+                            metricsServer = server;
+                            metricsAddress = MetricsServer.format(server.address());
+                            deferred.delegate(server.observer());
+                            publish(true);
+                        }, () -> { }));
+                    }
+                });
             }
             // Before any worker starts, so that every process a worker leaves behind is re-parented to us; after
             // the spawner, whose check of the library's native access the first native call here would change
@@ -250,6 +275,11 @@ public final class Pool {
                     startup.closeListenSocket();
                 }
             });
+            // issue 15 (upgrade) hook: a new master says when it is ready; any master can be upgraded
+            if (startup.successor() != null) {
+                observers.add(startup.successor());
+            }
+            upgrade = new MasterUpgrade(config, startup, this);
             arbiter = new Arbiter(config, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
                     startup.channelServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers),
                     startup.channelServer().telemetry());
@@ -257,6 +287,9 @@ public final class Pool {
                 startup.openManagementSocket(this);
             }
         } catch (RuntimeException | Error e) {
+            if (startup.successor() != null) {
+                startup.successor().failed(String.valueOf(e.getMessage())); // issue 15 (upgrade) hook
+            }
             state = PoolState.STOPPED;
             shutdownTimer();
             if (orphans != null) {
@@ -268,7 +301,9 @@ public final class Pool {
         }
         try (MasterSignals stops = MasterSignals.install(STOP_SIGNALS, this::onStopSignal);
              MasterSignals operations = MasterSignals.install(OPERATION_SIGNALS,
-                     name -> events.add(new PoolEvent.OperationSignal(name)))) {
+                     name -> events.add(new PoolEvent.OperationSignal(name)));
+             MasterSignals upgrades = MasterSignals.install(List.of("USR2"), // issue 15 (upgrade) hook
+                     name -> events.add(new PoolEvent.Call(this::upgradeOnSignal, () -> { })))) {
             List<Integer> ids;
             synchronized (initialIds) {
                 ids = List.copyOf(initialIds);
@@ -283,6 +318,9 @@ public final class Pool {
             loop();
             publish(false);
             if (arbiter.haltReason() != null) {
+                if (startup.successor() != null) {
+                    startup.successor().failed(arbiter.haltReason()); // issue 15 (upgrade) hook
+                }
                 throw new PoolStartException(arbiter.haltReason());
             }
         } finally {
@@ -327,6 +365,39 @@ public final class Pool {
     private void publish(boolean checked) {
         if (metricsServer != null) {
             metricsServer.publish(arbiter.snapshot(), checked);
+        }
+    }
+
+    // ---- issue 15 (upgrade) hook ----
+    /** How long a new master has to be ready before an upgrade is rolled back. */
+    public static final Duration UPGRADE_TIMEOUT = Duration.ofMinutes(2);
+
+    private volatile MasterUpgrade upgrade;
+
+    /**
+     * Starts replacing this master by a new master process (see {@link MasterUpgrade}); returns the file its
+     * result goes to.
+     *
+     * @throws IllegalStateException when the pool is not running, or an upgrade runs already
+     */
+    public java.nio.file.Path upgrade(Duration timeout) {
+        return upgrade(timeout, true);
+    }
+
+    /** As {@link #upgrade(Duration)}; without {@code keepResult} the outcome is logged only (no file to read). */
+    public java.nio.file.Path upgrade(Duration timeout, boolean keepResult) {
+        MasterUpgrade u = upgrade;
+        if (u == null || state != PoolState.RUNNING) {
+            throw notRunning("upgrade");
+        }
+        return u.start(timeout, keepResult);
+    }
+
+    private void upgradeOnSignal() {
+        try {
+            upgrade(MasterUpgrade.DEFAULT_TIMEOUT, false);
+        } catch (IllegalStateException e) {
+            LOG.warn("SIGUSR2: {}", e.getMessage());
         }
     }
 

@@ -53,7 +53,7 @@ public final class ManagementSocket implements AutoCloseable {
     /** {@code scale N}: more workers than this is a typo, not a plan (each is a JVM). */
     static final int MAX_WORKERS = 1024;
 
-    private final Path path;
+    private volatile Path path; // issue 15: moved over the old master's path by an upgrade
     private final ServerSocketChannel server;
     private final Pool pool;
     private final String owner = System.getProperty("user.name");
@@ -255,9 +255,15 @@ public final class ManagementSocket implements AutoCloseable {
                     yield "ok stopping";
                 }
                 case "logs-reopen" -> {
-                    int asked = pool.reopenOutput();
-                    yield asked < 0 ? "ok nothing to reopen: the workers write to the master's own stdout/stderr"
-                            : "ok " + asked + " worker(s) reopen their output files";
+                    Pool.OutputReopen reopened = pool.reopenOutput();
+                    String master = reopened.master() ? "the master reopened its log" : "";
+                    if (reopened.workers() < 0) {
+                        yield master.isEmpty()
+                                ? "ok nothing to reopen: the workers write to the master's own stdout/stderr"
+                                : "ok " + master;
+                    }
+                    yield "ok " + (master.isEmpty() ? "" : master + "; ") + reopened.workers()
+                            + " worker(s) reopen their output files";
                 }
                 case "reload" -> {
                     pool.reload();
@@ -272,13 +278,19 @@ public final class ManagementSocket implements AutoCloseable {
                     pool.scale(workers);
                     yield "ok scaling to " + workers;
                 }
+                case "upgrade" -> { // issue 15 (upgrade) hook
+                    Duration timeout = words.length > 1 ? Duration.ofMillis(positive(words[1], "upgrade timeout"))
+                            : Pool.UPGRADE_TIMEOUT;
+                    java.nio.file.Path result = pool.upgrade(timeout);
+                    yield "ok upgrading master pid " + ProcessHandle.current().pid() + ", outcome in " + result;
+                }
                 case "restart" -> {
                     int id = (int) nonNegative(argument(words, "restart <id>"), "worker id");
                     pool.restartWorker(id);
                     yield "ok restarting worker " + id;
                 }
                 default -> "error unknown request '" + abbreviate(request) + "'; known: ping, status, stop [millis],"
-                        + " reload, scale <workers>, restart <id>, logs-reopen";
+                        + " reload, scale <workers>, restart <id>, logs-reopen, upgrade [millis]";
             };
         } catch (IllegalArgumentException | IllegalStateException e) {
             return "error " + e.getMessage();
@@ -372,12 +384,28 @@ public final class ManagementSocket implements AutoCloseable {
         }
     }
 
+    // ---- issue 15 (upgrade) hooks ----
+    private volatile boolean keepFile;
+
+    /** A new master takes over the old one's path: an atomic rename, so a client reaches one or the other. */
+    public synchronized void moveTo(Path target) throws IOException {
+        Files.move(path, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        path = target;
+    }
+
+    /** The old master leaves its path to the new one: {@link #close()} must not delete the new one's socket. */
+    public void keepFileAtClose(boolean keep) {
+        keepFile = keep;
+    }
+
     @Override
     public void close() {
         deadlines.shutdownNow();
         try {
             server.close();
-            Files.deleteIfExists(path);
+            if (!keepFile) {
+                Files.deleteIfExists(path);
+            }
         } catch (IOException e) {
             LOG.debug("could not remove control socket {}: {}", path, e.toString());
         }

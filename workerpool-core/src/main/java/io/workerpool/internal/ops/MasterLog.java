@@ -54,10 +54,10 @@ public final class MasterLog {
 
     /**
      * The file a worker's stdout ({@code stream} 1) or stderr (2) goes to: the configured one, else, in a daemon,
-     * the master's own file, which the worker inherited; null for a foreground master's terminal. For the
-     * workers' ReopenOutput after rotation (issue 17: to be wired into Arbiter.reopenOutput by the lead).
+     * the master's own file, which the worker inherited; null for a foreground master's terminal. The paths the
+     * workers' ReopenOutput names after rotation, so that a daemon's workers follow its log to the new file.
      */
-    static Path workersFile(PoolConfig config, int stream) {
+    public static Path workersFile(PoolConfig config, int stream) {
         Path configured = stream == 1 ? config.stdout() : config.stderr();
         if (configured != null) {
             return configured;

@@ -44,9 +44,17 @@ public final class PidFile implements AutoCloseable {
 
     /** Takes the pidfile for this process, or says who holds it. */
     public static PidFile acquire(Path path, long pid) {
+        return acquire(path, pid, -1);
+    }
+
+    /**
+     * As {@link #acquire(Path, long)}; a file naming {@code handedOverBy} is no stale one (issue 15: the master
+     * this one upgrades released it).
+     */
+    public static PidFile acquire(Path path, long pid, long handedOverBy) {
         for (int attempt = 0; ; attempt++) {
             Object inodeBefore = inode(path);
-            PidFile pidFile = tryAcquire(path, pid);
+            PidFile pidFile = tryAcquire(path, pid, handedOverBy);
             // A master that was exiting may have unlinked the file we opened before we locked it: then the
             // path shows another inode, or none, and we start over.
             Object inodeAfter = inode(path);
@@ -65,7 +73,7 @@ public final class PidFile implements AutoCloseable {
         }
     }
 
-    private static PidFile tryAcquire(Path path, long pid) {
+    private static PidFile tryAcquire(Path path, long pid, long handedOverBy) {
         int fd;
         try {
             // O_NOFOLLOW: in a shared directory (/tmp) a link planted at the path must not make the master
@@ -93,7 +101,7 @@ public final class PidFile implements AutoCloseable {
                         + (previous.isEmpty() ? "unknown" : previous) + "); stop it first (kill -TERM "
                         + (previous.isEmpty() ? "<pid>" : previous) + ") or use another pidfile");
             }
-            if (!previous.isEmpty()) {
+            if (!previous.isEmpty() && !previous.equals(Long.toString(handedOverBy))) {
                 LOG.warn("pidfile {} names pid {}, but no master holds its lock: stale, taking it over", path,
                         previous);
             }
@@ -151,9 +159,21 @@ public final class PidFile implements AutoCloseable {
         return path;
     }
 
+    // ---- issue 15 (upgrade) hook ----
+    private volatile boolean handedOver;
+
+    /** Releases the lock and leaves the file (it names this master until the new one writes its pid). */
+    public void handOver() {
+        handedOver = true;
+        closeQuietly(channel, lockFd); // the lock goes with its descriptor
+    }
+
     /** Removes the file, then releases the lock: a new master may start right after. */
     @Override
     public void close() {
+        if (handedOver) {
+            return;
+        }
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {

@@ -200,8 +200,20 @@ public final class SystemdNotifier implements PoolObserver, AutoCloseable {
         return "STATUS=" + text.replace('\n', ' ');
     }
 
+    // ---- issue 15 (upgrade) hook ----
+    /**
+     * The new master took over: systemd follows it as the unit's main process, and this one says nothing more
+     * (its STOPPING=1 would stop the unit).
+     */
+    public void mainPid(long newPid) {
+        send("MAINPID=" + newPid);
+        handedOver = true;
+    }
+
+    private volatile boolean handedOver;
+
     private void send(String message) {
-        if (closed) {
+        if (closed || handedOver) {
             return;
         }
         try {

@@ -175,8 +175,8 @@ public final class DescriptorHandoff {
         }
 
         /**
-         * Stops answering, waits for the server's thread to end (an exchange under way is cut short), closes
-         * the socket and removes its file. Idempotent.
+         * Stops answering, waits for the server's threads to end (an exchange under way is cut short and has
+         * closed its connection when this returns), closes the socket and removes its file. Idempotent.
          */
         @Override
         public void close() {
@@ -195,6 +195,12 @@ public final class DescriptorHandoff {
             if (Thread.currentThread() != acceptor) {
                 try {
                     acceptor.join(EXCHANGE_TIMEOUT);
+                    // and the exchanges cut short above: each gives its slot back once it has closed its
+                    // connection, so none is left open (or running) when close returns
+                    if (slots.tryAcquire(MAX_EXCHANGES, EXCHANGE_TIMEOUT.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                        slots.release(MAX_EXCHANGES);
+                    }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

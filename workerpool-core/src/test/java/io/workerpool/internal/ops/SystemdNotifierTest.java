@@ -52,6 +52,20 @@ class SystemdNotifierTest {
         }
     }
 
+    /** Issue 15: an upgrade's old master names the new one as the unit's main process, then says nothing more. */
+    @Test
+    void anUpgradedMasterHandsTheUnitToTheNewMainPidAndFallsSilent() throws Exception {
+        try (FakeNotifySocket systemd = FakeNotifySocket.atPath(dir.resolve("notify"));
+             SystemdNotifier notifier = notifier(Map.of("NOTIFY_SOCKET", systemd.address()))) {
+            notifier.poolReady(1);
+            notifier.mainPid(4343);
+            notifier.poolStopping("upgraded: master pid 4343 took over"); // STOPPING=1 would stop the unit
+            notifier.tick();
+
+            assertThat(receiveAll(systemd)).containsExactly("READY=1\nMAINPID=" + PID, "MAINPID=4343");
+        }
+    }
+
     @Test
     void aReloadBeforeThePoolIsReadyOnlyUpdatesTheStatus() throws Exception {
         try (FakeNotifySocket systemd = FakeNotifySocket.atPath(dir.resolve("notify"));

@@ -36,6 +36,7 @@ public final class LogProviderProbe {
         log.debug("not wanted at INFO");
         LogForwarding.applyLevels(java.util.Map.of("probe", 10));
         log.debug("wanted after the master's answer");
+        LogForwarding.flush(); // records after connect go out in batches, within 5 ms or at a flush
         System.out.println("factory|" + LoggerFactory.getILoggerFactory().getClass().getName());
     }
 }
