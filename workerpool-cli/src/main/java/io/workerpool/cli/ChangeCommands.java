@@ -125,7 +125,8 @@ final class ChangeCommands {
             + " ids, the highest ids stop gracefully.",
                 "Waits until exactly N workers run (exit status 0), or a new one was given up on (1)."})
     static final class Scale extends WaitingRequest {
-        @Parameters(paramLabel = "N", converter = Converters.PositiveInt.class, description = "Workers wanted, >= 1.")
+        @Parameters(paramLabel = "N", converter = Converters.ScaleWorkers.class,
+                description = "Workers wanted, 1 to 1024.")
         int workers;
 
         @Override

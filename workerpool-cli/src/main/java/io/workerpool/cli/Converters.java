@@ -76,6 +76,23 @@ final class Converters {
         }
     }
 
+    /**
+     * {@code scale N}: 1 to 1,024, the master's own bound (its management socket refuses more with
+     * "error workers must be at most 1024"); said here before connecting, as a usage error.
+     */
+    static final class ScaleWorkers implements ITypeConverter<Integer> {
+        static final int MAX = 1024;
+
+        @Override
+        public Integer convert(String value) {
+            int n = wholeNumber(value, 1);
+            if (n > MAX) {
+                throw new TypeConversionException("must be at most " + MAX + " workers, got '" + value + "'");
+            }
+            return n;
+        }
+    }
+
     /** A whole number >= 0. */
     static final class NonNegativeInt implements ITypeConverter<Integer> {
         @Override

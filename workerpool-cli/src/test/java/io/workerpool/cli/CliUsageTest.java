@@ -147,6 +147,8 @@ class CliUsageTest {
     void badManagementValuesExitTwo() throws Exception {
         assertOneLineError(CliProcess.run(dir, "scale", "0", "--pidfile", "pool.pid"), 2,
                 "workerpool scale: N must be a whole number >= 1, got '0'");
+        assertOneLineError(CliProcess.run(dir, "scale", "1025", "--pidfile", "pool.pid"), 2,
+                "workerpool scale: N must be at most 1024 workers, got '1025'");
         assertOneLineError(CliProcess.run(dir, "status"), 2,
                 "workerpool status: say which pool: --pidfile FILE");
         assertOneLineError(CliProcess.run(dir, "restart", "-1", "--pidfile", "pool.pid"), 2,

@@ -81,6 +81,7 @@ class ManagementSocketTest {
             assertThat(request(socket, "bogus")).startsWith("error unknown request 'bogus'");
             assertThat(request(socket, "scale zero")).isEqualTo("error workers must be a whole number, got 'zero'");
             assertThat(request(socket, "scale 0")).isEqualTo("error workers must be >= 1, got 0");
+            assertThat(request(socket, "scale 1025")).isEqualTo("error workers must be at most 1024, got 1025");
             assertThat(request(socket, "restart 7")).startsWith("error worker 7 is not in the pool");
             assertThat(request(socket, "x".repeat(10_000))).isEqualTo("error request longer than 4096 bytes");
             assertThat(request(socket, "ping")).isEqualTo("ok pong");

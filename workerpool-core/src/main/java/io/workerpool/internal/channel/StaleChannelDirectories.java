@@ -124,7 +124,7 @@ final class StaleChannelDirectories {
      * directory swapped for a link between the check and the delete makes it fail instead of deleting
      * elsewhere. Where the file system gives no secure directory stream, nothing is deleted.
      */
-    private static void deleteFlat(Path tmp, Path directory) {
+    static void deleteFlat(Path tmp, Path directory) {
         Path name = directory.getFileName();
         try (DirectoryStream<Path> parent = Files.newDirectoryStream(tmp)) {
             if (!(parent instanceof SecureDirectoryStream<Path> secureParent)) {

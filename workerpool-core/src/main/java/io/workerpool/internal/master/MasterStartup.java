@@ -210,7 +210,7 @@ final class MasterStartup {
         }
     }
 
-    private synchronized int[] openListenFd() {
+    synchronized int[] openListenFd() {
         // issue 12: a copy made under the lock, which the handoff closes once sent: the number of the original
         // may be closed (pool stopping) and reused before the handoff sends it
         try {

@@ -1,6 +1,8 @@
 package io.workerpool.internal.ops;
 
 import java.io.IOException;
+import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 
 /**
@@ -15,13 +17,22 @@ public final class AcceptBackoff {
 
     private final Logger log;
     private final String what;
+    private final LongSupplier nanoClock;
+    private final LongConsumer sleeper;
     private long delayMillis;
     private long failures;
     private long lastLogNanos;
 
     public AcceptBackoff(Logger log, String what) {
+        this(log, what, System::nanoTime, AcceptBackoff::sleep);
+    }
+
+    /** With the clock and the sleep a test controls; {@code sleeper} gets milliseconds. */
+    AcceptBackoff(Logger log, String what, LongSupplier nanoClock, LongConsumer sleeper) {
         this.log = log;
         this.what = what;
+        this.nanoClock = nanoClock;
+        this.sleeper = sleeper;
     }
 
     public void succeeded() {
@@ -35,15 +46,19 @@ public final class AcceptBackoff {
     /** Logs (rate-limited) and sleeps; returns at once when interrupted, with the interrupt status set. */
     public void failed(IOException e) {
         failures++;
-        long now = System.nanoTime();
+        long now = nanoClock.getAsLong();
         if (failures == 1 || now - lastLogNanos > LOG_EVERY_NANOS) {
             lastLogNanos = now;
             log.warn("{}: accept failed ({} in a row): {}; retrying in up to {} ms", what, failures, e.toString(),
                     MAX_MILLIS);
         }
         delayMillis = delayMillis == 0 ? FIRST_MILLIS : Math.min(MAX_MILLIS, delayMillis * 2);
+        sleeper.accept(delayMillis);
+    }
+
+    private static void sleep(long millis) {
         try {
-            Thread.sleep(delayMillis);
+            Thread.sleep(millis);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }

@@ -108,7 +108,11 @@ public final class Daemon {
         if (file == null) {
             return;
         }
-        Path statusFile = Path.of(file);
+        report(Path.of(file), line);
+    }
+
+    /** Writes {@code line} to {@code statusFile} through a partial file beside it, moved in place. */
+    static void report(Path statusFile, String line) {
         try {
             // Written beside and moved in place, so the launcher never reads half a line.
             Path partial = statusFile.resolveSibling(statusFile.getFileName() + ".partial");

@@ -1,15 +1,13 @@
 package io.workerpool.internal.ops;
 
 import io.workerpool.PoolStartException;
+import io.workerpool.internal.posix.Posix;
+import io.workerpool.internal.posix.PosixException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -24,24 +22,24 @@ import org.slf4j.LoggerFactory;
  * <p>The path is opened without following a symbolic link (a link there is refused with one line), and a file
  * owned by another user is refused: pidfiles often sit in shared directories such as {@code /tmp}.
  *
- * <p>The lock is the JDK's {@code FileChannel.tryLock}, a POSIX record lock, which the kernel drops when this
- * process closes <em>any</em> descriptor of the same file. The master therefore keeps the only descriptor it
- * ever opens on the pidfile for its whole life and never opens the file again (it re-checks the inode with
- * {@code stat}, not {@code open}); no other code of the library opens it. Code of the application that opened
- * and closed the pidfile inside the master JVM would drop the lock: an open-file-description lock
- * ({@code F_OFD_SETLK}) would not have that weakness, and is the way to go if that is ever needed.
+ * <p>The lock is an open-file-description lock ({@code fcntl F_OFD_SETLK}, {@link Posix#tryLockOpenFileDescription}),
+ * not the JDK's {@code FileChannel.tryLock}: that one is a POSIX record lock, which the kernel drops when this
+ * process closes <em>any</em> descriptor of the same file, so code of the application that opened and closed the
+ * pidfile inside the master JVM would have let a second master start. The OFD lock belongs to the descriptor
+ * this class opens and goes only when it is closed. It conflicts with POSIX record locks too, so an older
+ * master holding the file is still seen.
  */
 public final class PidFile implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
 
     private final Path path;
+    private final int lockFd;
     private final FileChannel channel;
-    private final FileLock lock;
 
-    private PidFile(Path path, FileChannel channel, FileLock lock) {
+    private PidFile(Path path, int lockFd, FileChannel channel) {
         this.path = path;
+        this.lockFd = lockFd;
         this.channel = channel;
-        this.lock = lock;
     }
 
     /** Takes the pidfile for this process, or says who holds it. */
@@ -58,8 +56,7 @@ public final class PidFile implements AutoCloseable {
             Object inodeBefore = inode(path);
             PidFile pidFile = tryAcquire(path, pid, handedOverBy);
             // A master that was exiting may have unlinked the file we opened before we locked it: then the
-            // path shows another inode, or none, and we start over. Checked with stat, never by opening the
-            // file again: closing any descriptor of a file drops this process's POSIX locks on it.
+            // path shows another inode, or none, and we start over.
             Object inodeAfter = inode(path);
             if (inodeAfter != null && (inodeBefore == null || inodeBefore.equals(inodeAfter)) || attempt == 3) {
                 return pidFile;
@@ -77,41 +74,29 @@ public final class PidFile implements AutoCloseable {
     }
 
     private static PidFile tryAcquire(Path path, long pid, long handedOverBy) {
-        FileChannel channel;
+        int fd;
         try {
             // O_NOFOLLOW: in a shared directory (/tmp) a link planted at the path must not make the master
             // write its pid into (and lock) a file of the planter's choosing.
-            channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException e) {
-            throw new PoolStartException("cannot create pidfile " + path + ": its directory " + path.getParent()
-                    + " does not exist; create it or choose another pidfile path");
-        } catch (AccessDeniedException e) {
-            throw new PoolStartException("cannot create pidfile " + path + ": permission denied; choose a "
-                    + "writable directory for the pidfile");
-        } catch (IOException e) {
-            if (Files.isSymbolicLink(path)) {
-                throw new PoolStartException("refusing pidfile " + path + ": it is a symbolic link (to "
-                        + linkTarget(path) + "), which the master does not follow; remove it or choose another path");
-            }
-            if (Files.isDirectory(path)) {
-                throw new PoolStartException("cannot open pidfile " + path + ": it is a directory; name a file,"
-                        + " e.g. " + path.resolve("pool.pid"));
-            }
-            throw new PoolStartException("cannot open pidfile " + path + ": " + e.getMessage(), e);
+            fd = Posix.openNoFollow(path, 0644);
+        } catch (PosixException e) {
+            throw openFailed(path, e);
         }
+        FileChannel channel = null;
         try {
-            Object owner = Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-            int self = io.workerpool.internal.posix.ChannelPeers.ownUid();
-            if (owner instanceof Integer uid && uid != self) {
-                channel.close();
+            // The same open file (inode) as the locked descriptor, whatever happens at the path meanwhile:
+            // the kernel's link to the descriptor's file, not the path. Closing this channel never drops the lock.
+            Path self = Path.of("/proc/self/fd/" + fd);
+            channel = FileChannel.open(self, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            Object owner = Files.getAttribute(self, "unix:uid");
+            int selfUid = io.workerpool.internal.posix.ChannelPeers.ownUid();
+            if (owner instanceof Integer uid && uid != selfUid) {
                 throw new PoolStartException("refusing pidfile " + path + ": it belongs to uid " + uid + ", not to"
-                        + " this master's uid " + self + "; remove it or choose another path");
+                        + " this master's uid " + selfUid + "; remove it or choose another path");
             }
-            FileLock lock = tryLock(channel);
+            boolean locked = Posix.tryLockOpenFileDescription(fd);
             String previous = read(channel).strip();
-            if (lock == null) {
-                channel.close();
+            if (!locked) {
                 throw new PoolStartException("another master is already running with pidfile " + path + " (pid "
                         + (previous.isEmpty() ? "unknown" : previous) + "); stop it first (kill -TERM "
                         + (previous.isEmpty() ? "<pid>" : previous) + ") or use another pidfile");
@@ -124,11 +109,35 @@ public final class PidFile implements AutoCloseable {
             channel.write(ByteBuffer.wrap(content), 0);
             channel.truncate(content.length);
             channel.force(false);
-            return new PidFile(path, channel, lock);
+            return new PidFile(path, fd, channel);
         } catch (IOException e) {
-            closeQuietly(channel);
+            closeQuietly(channel, fd);
             throw new PoolStartException("cannot write pidfile " + path + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(channel, fd);
+            throw e;
         }
+    }
+
+    private static PoolStartException openFailed(Path path, PosixException e) {
+        if (Files.isSymbolicLink(path)) {
+            return new PoolStartException("refusing pidfile " + path + ": it is a symbolic link (to "
+                    + linkTarget(path) + "), which the master does not follow; remove it or choose another path");
+        }
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            return new PoolStartException("cannot open pidfile " + path + ": it is a directory; name a file,"
+                    + " e.g. " + path.resolve("pool.pid"));
+        }
+        Path parent = path.toAbsolutePath().getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            return new PoolStartException("cannot create pidfile " + path + ": its directory " + path.getParent()
+                    + " does not exist; create it or choose another pidfile path");
+        }
+        if ("EACCES".equals(e.errnoName()) || "EPERM".equals(e.errnoName()) || "EROFS".equals(e.errnoName())) {
+            return new PoolStartException("cannot create pidfile " + path + ": permission denied; choose a "
+                    + "writable directory for the pidfile");
+        }
+        return new PoolStartException("cannot open pidfile " + path + ": " + e.getMessage(), e);
     }
 
     private static String linkTarget(Path path) {
@@ -136,14 +145,6 @@ public final class PidFile implements AutoCloseable {
             return Files.readSymbolicLink(path).toString();
         } catch (IOException e) {
             return "?";
-        }
-    }
-
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            return null; // this very JVM holds it already
         }
     }
 
@@ -164,12 +165,7 @@ public final class PidFile implements AutoCloseable {
     /** Releases the lock and leaves the file (it names this master until the new one writes its pid). */
     public void handOver() {
         handedOver = true;
-        try {
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel releases it too
-        }
-        closeQuietly(channel);
+        closeQuietly(channel, lockFd); // the lock goes with its descriptor
     }
 
     /** Removes the file, then releases the lock: a new master may start right after. */
@@ -183,22 +179,24 @@ public final class PidFile implements AutoCloseable {
         } catch (IOException e) {
             LOG.warn("could not remove pidfile {}: {}", path, e.toString());
         }
-        try {
-            lock.release();
-        } catch (IOException ignored) {
-            // closing the channel releases it too
-        }
-        closeQuietly(channel);
+        closeQuietly(channel, lockFd); // the lock goes with the last descriptor of its open file description
     }
 
     private void releaseOnly() {
-        closeQuietly(channel);
+        closeQuietly(channel, lockFd);
     }
 
-    private static void closeQuietly(FileChannel channel) {
+    private static void closeQuietly(FileChannel channel, int fd) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // nothing to do
+            }
+        }
         try {
-            channel.close();
-        } catch (IOException ignored) {
+            Posix.close(fd);
+        } catch (PosixException ignored) {
             // nothing to do
         }
     }

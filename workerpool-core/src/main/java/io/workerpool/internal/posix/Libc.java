@@ -42,6 +42,9 @@ final class Libc {
     /** int fcntl(int fd, int cmd, ...): called with one int argument, ignored by the "get" commands. */
     static final NativeFunction FCNTL = NativeFunction.variadic("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    /** int fcntl(int fd, int cmd, ...): called with a pointer argument (struct flock *), for the lock commands. */
+    static final NativeFunction FCNTL_POINTER = NativeFunction.variadic("fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS), 2);
 
     // sockets
     static final NativeFunction SOCKET = NativeFunction.withErrno("socket",
@@ -94,6 +97,9 @@ final class Libc {
     static final int SIGINFO_PID_OFFSET = 16;
 
     static final int O_WRONLY = 1;
+    static final int O_RDWR = 2;
+    /** Fail with ELOOP when the last component is a symbolic link. arm64 has its own value; the others 0400000. */
+    static final int O_NOFOLLOW = "aarch64".equals(System.getProperty("os.arch")) ? 0100000 : 0400000;
     static final int O_CREAT = 0100;
     static final int O_APPEND = 02000;
     static final int O_CLOEXEC = 02000000;
@@ -103,6 +109,20 @@ final class Libc {
     /** Duplicate onto the lowest free descriptor at or above the argument, close-on-exec. */
     static final int F_DUPFD_CLOEXEC = 1030;
     static final int FD_CLOEXEC = 1;
+    /**
+     * Open-file-description lock (Linux 3.15+): owned by the open file description, not the process, so closing
+     * another descriptor of the same file does not drop it. The same number on every Linux architecture.
+     */
+    static final int F_OFD_SETLK = 37;
+    static final short F_WRLCK = 1;
+    static final short SEEK_SET = 0;
+    /** struct flock (generic layout): short l_type, short l_whence, off_t l_start, off_t l_len, pid_t l_pid. */
+    static final int FLOCK_SIZE = 32;
+    static final int FLOCK_TYPE_OFFSET = 0;
+    static final int FLOCK_WHENCE_OFFSET = 2;
+    static final int FLOCK_START_OFFSET = 8;
+    static final int FLOCK_LEN_OFFSET = 16;
+    static final int FLOCK_PID_OFFSET = 24;
 
     static final int AF_UNIX = 1;
     static final int AF_INET = 2;

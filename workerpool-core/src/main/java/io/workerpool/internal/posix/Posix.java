@@ -192,6 +192,44 @@ public final class Posix {
     }
 
     /**
+     * Opens {@code file} for reading and writing, created with {@code mode} if missing, close-on-exec, refusing a
+     * symbolic link as its last component (ELOOP), and returns the descriptor, which the caller owns.
+     */
+    public static int openNoFollow(Path file, int mode) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            return (int) Libc.OPEN.call(arena.allocateFrom(file.toString()),
+                    Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, mode);
+        }
+    }
+
+    /**
+     * Takes a write lock on the whole file open as {@code fd}, without waiting, as an open-file-description lock
+     * ({@code F_OFD_SETLK}): it belongs to that open file description, so, unlike a POSIX record lock (the JDK's
+     * {@code FileChannel.lock}), closing another descriptor of the same file in this process does not drop it,
+     * and a second open of the file in this very process is refused like another process would be. It goes
+     * when the last descriptor of that open file description is closed.
+     *
+     * @return true when taken, false when another open file description holds a conflicting lock
+     */
+    public static boolean tryLockOpenFileDescription(int fd) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment flock = arena.allocate(Libc.FLOCK_SIZE, 8);
+            flock.set(java.lang.foreign.ValueLayout.JAVA_SHORT, Libc.FLOCK_TYPE_OFFSET, Libc.F_WRLCK);
+            flock.set(java.lang.foreign.ValueLayout.JAVA_SHORT, Libc.FLOCK_WHENCE_OFFSET, Libc.SEEK_SET);
+            flock.set(JAVA_LONG, Libc.FLOCK_START_OFFSET, 0L);
+            flock.set(JAVA_LONG, Libc.FLOCK_LEN_OFFSET, 0L); // to the end of the file, however long it grows
+            flock.set(JAVA_INT, Libc.FLOCK_PID_OFFSET, 0); // must be 0 for the OFD commands
+            Libc.FCNTL_POINTER.call(fd, Libc.F_OFD_SETLK, flock);
+            return true;
+        } catch (PosixException e) {
+            if (e.errno() == Errno.EAGAIN || e.errno() == Errno.EACCES) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Closes a descriptor. Not retried after EINTR: on Linux the descriptor is closed all the same.
      *
      * @throws PosixException EBADF when {@code fd} is not open
