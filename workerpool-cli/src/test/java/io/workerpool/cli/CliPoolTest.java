@@ -45,7 +45,7 @@ class CliPoolTest {
                 Result status = CliProcess.run(dir, "status", "--pidfile", pidfile);
                 assertThat(status.exit()).as("%s", status).isZero();
                 assertThat(status.out()).startsWith("master pid " + master + ", RUNNING, 2 workers")
-                        .containsPattern("(?m)^ID +PID +STATE +UPTIME +RESTARTS +LAST EXIT +HEARTBEAT +RSS$")
+                        .containsPattern("(?m)^ID +PID +STATE +UPTIME +RESTARTS +LAST EXIT +HEARTBEAT +RSS +HEAP +GC +PSS$")
                         .containsPattern("(?m)^0 +" + pool.workerPid(0) + " +RUNNING +\\S+ +0 +- +\\S+ +[\\d.]+ MB$")
                         .containsPattern("(?m)^1 +" + pool.workerPid(1) + " +RUNNING ");
             });
