@@ -1,5 +1,6 @@
 package io.workerpool.internal.micrometer;
 
+import io.workerpool.internal.wire.MeterFrames;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -21,22 +22,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Encodes a registry's meters into {@code Meters} frames, straight into the channel's frame buffer (format:
- * {@code MeterFrames} in workerpool-metrics): a meter is defined once, with an id, then sent as values. One
+ * {@link MeterFrames}): a meter is defined once, with an id, then sent as values. One
  * thread ships at a time. Internal to the module (its package is not exported). Per round it allocates the registry's meter list and, for histograms, Micrometer's
  * snapshots; nothing per counter or gauge.
  */
 public final class MeterShipper {
-    static final byte VERSION = 1;
-    static final byte DEFINE = 1;
-    static final byte VALUE = 2;
-    static final byte COUNTER = 1;
-    static final byte GAUGE = 2;
-    static final byte SUMMARY = 3;
-    static final byte HISTOGRAM = 4;
     /** A frame is closed once it passes this; one record is far smaller than the rest of the frame limit. */
     private static final int FRAME_BUDGET = 512 * 1024;
-    private static final int MAX_STRING = 256;
-    private static final int MAX_TAGS = 32;
 
     private final MeterRegistry registry;
     private final Map<Meter, Shipped> shipped = new IdentityHashMap<>();
@@ -76,7 +68,7 @@ public final class MeterShipper {
     }
 
     private void encodeFrame(WireOutput out) {
-        out.writeByte(VERSION);
+        out.writeByte(MeterFrames.VERSION);
         while (cursor < round.size() && out.size() < FRAME_BUDGET) {
             encode(out, round.get(cursor++));
         }
@@ -88,15 +80,15 @@ public final class MeterShipper {
         if (series == null) {
             return;
         }
-        out.writeByte(VALUE).writeInt(series.id()).writeByte(series.type());
+        out.writeByte(MeterFrames.VALUE).writeInt(series.id()).writeByte(series.type());
         switch (meter) {
             case Counter c -> out.writeDouble(c.count());
             case FunctionCounter c -> out.writeDouble(c.count());
             case TimeGauge g -> out.writeDouble(g.value(TimeUnit.SECONDS));
             case Gauge g -> out.writeDouble(g.value());
-            case Timer t when series.type() == SUMMARY -> out.writeLong(t.count()).writeDouble(t.totalTime(TimeUnit.SECONDS));
+            case Timer t when series.type() == MeterFrames.SUMMARY -> out.writeLong(t.count()).writeDouble(t.totalTime(TimeUnit.SECONDS));
             case FunctionTimer t -> out.writeLong((long) t.count()).writeDouble(t.totalTime(TimeUnit.SECONDS));
-            case DistributionSummary s when series.type() == SUMMARY -> out.writeLong(s.count()).writeDouble(s.totalAmount());
+            case DistributionSummary s when series.type() == MeterFrames.SUMMARY -> out.writeLong(s.count()).writeDouble(s.totalAmount());
             case HistogramSupport h -> {
                 var snapshot = h.takeSnapshot();
                 boolean timer = meter instanceof Timer;
@@ -118,32 +110,32 @@ public final class MeterShipper {
         double[] bounds = null;
         String unit = id.getBaseUnit();
         switch (meter) {
-            case Counter c -> type = COUNTER;
-            case FunctionCounter c -> type = COUNTER;
+            case Counter c -> type = MeterFrames.COUNTER;
+            case FunctionCounter c -> type = MeterFrames.COUNTER;
             case TimeGauge g -> {
-                type = GAUGE;
+                type = MeterFrames.GAUGE;
                 unit = "seconds";
             }
-            case Gauge g -> type = GAUGE;
+            case Gauge g -> type = MeterFrames.GAUGE;
             case FunctionTimer t -> {
-                type = SUMMARY;
+                type = MeterFrames.SUMMARY;
                 unit = "seconds";
             }
             case Timer t -> {
                 bounds = bounds(t.takeSnapshot().histogramCounts(), true);
-                type = bounds.length > 0 ? HISTOGRAM : SUMMARY;
+                type = bounds.length > 0 ? MeterFrames.HISTOGRAM : MeterFrames.SUMMARY;
                 unit = "seconds";
             }
             case DistributionSummary s -> {
                 bounds = bounds(s.takeSnapshot().histogramCounts(), false);
-                type = bounds.length > 0 ? HISTOGRAM : SUMMARY;
+                type = bounds.length > 0 ? MeterFrames.HISTOGRAM : MeterFrames.SUMMARY;
             }
             default -> {
                 return null; // long task timers and custom meters are not shipped
             }
         }
         List<Tag> tags = id.getTags();
-        if (tags.size() > MAX_TAGS || tooLong(id.getName())) {
+        if (tags.size() > MeterFrames.MAX_TAGS || tooLong(id.getName())) {
             return null;
         }
         for (Tag tag : tags) {
@@ -154,12 +146,12 @@ public final class MeterShipper {
         Shipped series = new Shipped(nextId++, type, bounds == null ? 0 : bounds.length);
         shipped.put(meter, series);
         String help = id.getDescription();
-        out.writeByte(DEFINE).writeInt(series.id()).writeByte(type).writeString(id.getName()).writeString(unit)
+        out.writeByte(MeterFrames.DEFINE).writeInt(series.id()).writeByte(type).writeString(id.getName()).writeString(unit)
                 .writeString(help == null || help.length() > 1024 ? null : help).writeByte(tags.size());
         for (Tag tag : tags) {
             out.writeString(tag.getKey()).writeString(tag.getValue());
         }
-        if (type == HISTOGRAM) {
+        if (type == MeterFrames.HISTOGRAM) {
             out.writeInt(bounds.length);
             for (double bound : bounds) {
                 out.writeDouble(bound);
@@ -176,6 +168,6 @@ public final class MeterShipper {
     }
 
     private static boolean tooLong(String s) {
-        return s == null || s.length() > MAX_STRING;
+        return s == null || s.length() > MeterFrames.MAX_STRING;
     }
 }

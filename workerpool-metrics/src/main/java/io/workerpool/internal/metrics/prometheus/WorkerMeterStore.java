@@ -1,5 +1,6 @@
 package io.workerpool.internal.metrics.prometheus;
 
+import io.workerpool.internal.wire.MeterFrames;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;

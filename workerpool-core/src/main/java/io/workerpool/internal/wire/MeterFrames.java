@@ -1,8 +1,8 @@
-package io.workerpool.internal.metrics.prometheus;
+package io.workerpool.internal.wire;
 
 /**
  * The payload of a {@code Meters} frame (format version 1), written by the workerpool-micrometer module in a
- * worker and read by {@link WorkerMeterStore} in the master. Big-endian, strings as an int UTF-8 length and the
+ * worker and read by {@code WorkerMeterStore} (workerpool-metrics) in the master: one definition of the format for both. Big-endian, strings as an int UTF-8 length and the
  * bytes ({@code -1}: null):
  *
  * <pre>
@@ -19,20 +19,20 @@ package io.workerpool.internal.metrics.prometheus;
  * frame of 1,000 counters is some 14 KB. A value carries its type (and bucket count) so that a reader can skip
  * the values of series it does not keep (over its series limit). Bounds are finite and ascending; the {@code +Inf} bucket is the count.
  */
-final class MeterFrames {
-    static final byte VERSION = 1;
-    static final byte DEFINE = 1;
-    static final byte VALUE = 2;
+public final class MeterFrames {
+    public static final byte VERSION = 1;
+    public static final byte DEFINE = 1;
+    public static final byte VALUE = 2;
 
-    static final byte COUNTER = 1;
-    static final byte GAUGE = 2;
-    static final byte SUMMARY = 3;
-    static final byte HISTOGRAM = 4;
+    public static final byte COUNTER = 1;
+    public static final byte GAUGE = 2;
+    public static final byte SUMMARY = 3;
+    public static final byte HISTOGRAM = 4;
 
     /** Longest name, tag key or value the master keeps; a series with a longer one is dropped. */
-    static final int MAX_STRING = 256;
-    static final int MAX_TAGS = 32;
-    static final int MAX_BOUNDS = 512;
+    public static final int MAX_STRING = 256;
+    public static final int MAX_TAGS = 32;
+    public static final int MAX_BOUNDS = 512;
 
     private MeterFrames() {
     }
