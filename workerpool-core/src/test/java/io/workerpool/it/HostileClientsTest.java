@@ -34,9 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileClientsTest {
     private static final Duration START = Duration.ofSeconds(60);
-    private static final long STATUS_BOUND_MS = 1_000;
-    /** Threads, JIT, GC come and go: what the master may hold beyond its baseline apart from the clients. */
-    private static final int FD_MARGIN = 16;
     /** ManagementSocket.MAX_OPEN: connections open at once, at most. */
     private static final int MANAGEMENT_FDS = 128;
     /** MetricsServer.MAX_CONNECTIONS. */
@@ -46,7 +43,7 @@ class HostileClientsTest {
     static Path dir;
     private PoolProcess pool;
     private Path socket;
-    private StatusProber prober;
+    private MasterWatch watch;
     private int baselineFds;
     private long worker0;
     private long worker1;
@@ -64,14 +61,14 @@ class HostileClientsTest {
         assertThat(m.find()).isTrue();
         metrics = new InetSocketAddress("127.0.0.1", Integer.parseInt(m.group(1)));
         HttpProbe.get(metrics.getPort(), "/healthz"); // the HTTP server's threads and classes are in the baseline
-        baselineFds = ProcSample.of(pool.pid()).fds();
-        prober = new StatusProber(socket);
+        watch = new MasterWatch(pool, socket);
+        baselineFds = watch.baselineFds();
     }
 
     @AfterAll
     void stopPool() throws InterruptedException {
-        if (prober != null) {
-            prober.close();
+        if (watch != null) {
+            watch.close();
         }
         if (pool != null) {
             pool.close();
@@ -80,18 +77,14 @@ class HostileClientsTest {
 
     @BeforeEach
     void resetProbe() {
-        prober.reset();
+        watch.reset();
     }
 
     @AfterEach
     void masterUndisturbed() {
-        assertThat(pool.master().isAlive()).as("master alive\n%s", pool.tail()).isTrue();
-        assertThat(prober.failure()).as("status failures").isNull();
-        assertThat(prober.slowestMs()).as("slowest status answer (ms)").isLessThan(STATUS_BOUND_MS);
+        watch.assertUndisturbed();
         assertThat(pool.workerPid(0)).isEqualTo(worker0);
         assertThat(pool.workerPid(1)).isEqualTo(worker1);
-        await().atMost(Duration.ofSeconds(20)).alias("master fds back within " + FD_MARGIN + " of " + baselineFds)
-                .until(() -> ProcSample.of(pool.pid()).fds() <= baselineFds + FD_MARGIN);
     }
 
     @Test
@@ -144,7 +137,7 @@ class HostileClientsTest {
             }
         }
         assertThat(maxFds).as("master fds with 1,000 clients (baseline %d)", baselineFds)
-                .isLessThanOrEqualTo(baselineFds + MANAGEMENT_FDS + FD_MARGIN);
+                .isLessThanOrEqualTo(baselineFds + MANAGEMENT_FDS + MasterWatch.FD_MARGIN);
         assertThat(pool.log()).contains("connections wait for their request already: closed the oldest");
     }
 
@@ -169,7 +162,7 @@ class HostileClientsTest {
             }
         }
         assertThat(maxFds.get()).as("master fds with 48 unfinished requests (baseline %d)", baselineFds)
-                .isLessThanOrEqualTo(baselineFds + HTTP_FDS + FD_MARGIN);
+                .isLessThanOrEqualTo(baselineFds + HTTP_FDS + MasterWatch.FD_MARGIN);
         assertThat(HttpProbe.get(metrics.getPort(), "/healthz").status()).isEqualTo(200);
     }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The catalogue of hostile workers (issue 12), against one shared pool: worker 0 is a library worker (the
  * bystander), workers 1 to 4 are hand-written ones ({@code testapp.HostilePool}) that do one act each when told.
  * For every act: the master answers {@code status} within 1 s throughout (a prober asks every 100 ms), its
- * descriptors stay within {@link #FD_MARGIN} of the baseline and its heap within its fixed 64 MiB (past it, an
+ * descriptors stay within {@link MasterWatch#FD_MARGIN} of the baseline and its heap within its fixed 64 MiB (past it, an
  * OutOfMemoryError would end the master and the test), the bystander keeps its pid, and the offender is dealt with
  * as {@code docs/reliability.md} says: killed and replaced with a line saying why, or, for text, printed escaped.
  */
@@ -32,8 +32,6 @@ class HostileWorkersTest {
     private static final Duration START = Duration.ofSeconds(60);
     private static final Duration DEALT_WITH = Duration.ofSeconds(30);
     private static final int WORKER_TIMEOUT_MS = 10_000;
-    private static final int FD_MARGIN = 16;
-    private static final long STATUS_BOUND_MS = 1_000;
 
     @TempDir
     static Path dir;
@@ -41,8 +39,7 @@ class HostileWorkersTest {
     private Path acts;
     private Path controlSocket;
     private long bystander;
-    private int baselineFds;
-    private StatusProber prober;
+    private MasterWatch watch;
 
     @BeforeAll
     void startPool() throws Exception {
@@ -58,14 +55,13 @@ class HostileWorkersTest {
         pool.awaitEvents("worker-start \\d+ \\d+", 6, START);
         pool.awaitLog("pool ready", START);
         bystander = pool.workerPid(0);
-        baselineFds = ProcSample.of(pool.pid()).fds();
-        prober = new StatusProber(controlSocket);
+        watch = new MasterWatch(pool, controlSocket);
     }
 
     @AfterAll
     void stopPool() throws InterruptedException {
-        if (prober != null) {
-            prober.close();
+        if (watch != null) {
+            watch.close();
         }
         if (pool != null) {
             pool.close();
@@ -74,20 +70,16 @@ class HostileWorkersTest {
 
     @BeforeEach
     void resetProbe() {
-        prober.reset();
+        watch.reset();
     }
 
     /** What holds after every act. */
     @AfterEach
     void masterUndisturbed() {
-        assertThat(pool.master().isAlive()).as("master alive\n%s", pool.tail()).isTrue();
-        assertThat(prober.failure()).as("status failures").isNull();
-        assertThat(prober.slowestMs()).as("slowest status answer (ms)").isLessThan(STATUS_BOUND_MS);
+        watch.assertUndisturbed();
         assertThat(pool.workerPid(0)).as("bystander pid").isEqualTo(bystander);
         assertThat(Signal.alive(bystander)).isTrue();
         assertThat(pool.count("worker-start 0 \\d+")).isEqualTo(1);
-        await().atMost(Duration.ofSeconds(20)).alias("master fds back within " + FD_MARGIN + " of " + baselineFds)
-                .until(() -> ProcSample.of(pool.pid()).fds() <= baselineFds + FD_MARGIN);
         assertThat(pool.log()).doesNotContainPattern("worker 0 \\[\\w+\\] \\(pid " + bystander + "\\) (exited|broke|sent"
                 + " no heartbeat|opened|has not read|does not read)");
     }
