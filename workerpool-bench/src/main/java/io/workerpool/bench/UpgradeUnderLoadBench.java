@@ -31,7 +31,11 @@ final class UpgradeUnderLoadBench {
             + " must bind the port again: stop, then start)";
 
     /** One upgrade under load: wrk's numbers and the upgrade's times, or why it did not complete. */
-    record Run(double requestsPerSecond, String errors, double readyMs, double goneMs, String failure) {
+    record Run(double requestsPerSecond, String errors, double readyMs, double goneMs, boolean loadEndedFirst,
+            String failure) {
+        static Run failed(String why) {
+            return new Run(Double.NaN, null, Double.NaN, Double.NaN, false, why);
+        }
     }
 
     private final BenchContext context;
@@ -53,12 +57,15 @@ final class UpgradeUnderLoadBench {
         }
         boolean quick = context.settings().quick();
         int reps = quick ? 1 : context.settings().repetitions();
-        Duration load = quick ? Duration.ofSeconds(8) : Duration.ofSeconds(20);
+        // the load must outlast the upgrade (a new master's JVM and its workers' boot): generous, as a busy
+        // machine takes seconds for each
+        Duration load = quick ? Duration.ofSeconds(30) : Duration.ofSeconds(60);
+        Duration lead = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
         List<Run> runs = new ArrayList<>();
         for (int rep = 1; rep <= reps; rep++) {
             BenchMain.progress("upgrade under load %d/%d: wrk for %d s, SIGUSR2 after %d s ...", rep, reps,
-                    load.toSeconds(), load.dividedBy(4).toSeconds());
-            Run run = run(examples, rep, load);
+                    load.toSeconds(), lead.toSeconds());
+            Run run = run(examples, rep, load, lead);
             runs.add(run);
             BenchMain.progress(run.failure() != null ? "  did not complete: " + run.failure()
                     : String.format(Locale.ROOT, "  failed requests: %s; %,.0f requests/s; new master ready after %.0f"
@@ -83,9 +90,10 @@ final class UpgradeUnderLoadBench {
                 md.append("| workerpool (Jetty example) | did not complete: ").append(run.failure())
                         .append(" | | | |\n");
             } else {
-                md.append(String.format(Locale.ROOT, "| workerpool (Jetty example) | %s | %,.0f | %.0f ms | %.0f ms |%n",
-                        run.errors() == null ? "0" : run.errors(), run.requestsPerSecond(), run.readyMs(),
-                        run.goneMs()));
+                md.append(String.format(Locale.ROOT, "| workerpool (Jetty example) | %s%s | %,.0f | %.0f ms | %.0f ms |%n",
+                        run.errors() == null ? "0" : run.errors(), run.loadEndedFirst()
+                                ? " (the load ended before the old master did: not all of the upgrade was under load)"
+                                : "", run.requestsPerSecond(), run.readyMs(), run.goneMs()));
             }
         }
         md.append("| Node.js cluster | ").append(NODE_NOTE).append(" | | | |\n");
@@ -106,10 +114,10 @@ final class UpgradeUnderLoadBench {
     }
 
     /**
-     * Starts the Jetty example, puts wrk on it for {@code load}, sends SIGUSR2 after a quarter of it, and waits
+     * Starts the Jetty example, puts wrk on it for {@code load}, sends SIGUSR2 after {@code lead}, and waits
      * for the takeover and the old master's exit; every master is stopped at the end.
      */
-    Run run(String examplesClasspath, int repetition, Duration load) {
+    Run run(String examplesClasspath, int repetition, Duration load, Duration lead) {
         int port = BenchContext.freePort();
         String tag = "upgrade-under-load-" + repetition;
         Path log = context.runDir().resolve(tag + ".log");
@@ -121,7 +129,8 @@ final class UpgradeUnderLoadBench {
             awaitLog(log, "Jetty workers will serve", server);
             awaitAnswering(port, server);
             CompletableFuture<Wrk.Result> wrk = CompletableFuture.supplyAsync(() -> Wrk.run(port, load));
-            StampTail.sleep(load.dividedBy(4));
+            long loadStarted = System.nanoTime();
+            StampTail.sleep(lead);
             long requested = System.nanoTime();
             signal("USR2", server.pid());
             long newMaster = Long.parseLong(awaitLog(log, NEW_MASTER, server).group(1));
@@ -129,16 +138,18 @@ final class UpgradeUnderLoadBench {
             awaitLog(log, Pattern.compile("upgrade: master pid " + newMaster + " took over"), server);
             double readyMs = (System.nanoTime() - requested) / 1e6;
             server.awaitExit(UPGRADE_TIMEOUT);
-            double goneMs = (System.nanoTime() - requested) / 1e6;
+            long gone = System.nanoTime();
+            double goneMs = (gone - requested) / 1e6;
             Wrk.Result result = wrk.get(load.toSeconds() + 60, TimeUnit.SECONDS);
-            return new Run(result.requestsPerSecond(), result.errors(), readyMs, goneMs, null);
+            return new Run(result.requestsPerSecond(), result.errors(), readyMs, goneMs,
+                    gone - loadStarted > load.toNanos(), null);
         } catch (BenchException e) {
-            return new Run(Double.NaN, null, Double.NaN, Double.NaN, e.getMessage());
+            return Run.failed(e.getMessage());
         } catch (ExecutionException | TimeoutException e) {
-            return new Run(Double.NaN, null, Double.NaN, Double.NaN, "wrk: " + e);
+            return Run.failed("wrk: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return new Run(Double.NaN, null, Double.NaN, Double.NaN, "interrupted");
+            return Run.failed("interrupted");
         } finally {
             stopAll(masters);
         }
