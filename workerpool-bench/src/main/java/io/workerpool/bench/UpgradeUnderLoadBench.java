@@ -59,7 +59,7 @@ final class UpgradeUnderLoadBench {
         int reps = quick ? 1 : context.settings().repetitions();
         // the load must outlast the upgrade (a new master's JVM and its workers' boot): generous, as a busy
         // machine takes seconds for each
-        Duration load = quick ? Duration.ofSeconds(30) : Duration.ofSeconds(60);
+        Duration load = Duration.ofSeconds(30);
         Duration lead = quick ? Duration.ofSeconds(2) : Duration.ofSeconds(5);
         List<Run> runs = new ArrayList<>();
         for (int rep = 1; rep <= reps; rep++) {

@@ -71,18 +71,9 @@ final class UpgradeCommand implements Callable<Integer> {
         return died + after + "; no master holds the pidfile " + pidFile + ": start the pool again";
     }
 
-    /** True while {@code pid} runs; a zombie (a master killed, not reaped yet) is dead here, not for the JDK. */
+    /** True while {@code pid} runs; a zombie (a master killed, not reaped yet) has ended ({@link MasterProcess}). */
     private static boolean alive(long pid) {
-        if (pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-            return false;
-        }
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
-            char state = stat.charAt(stat.lastIndexOf(')') + 2); // after "pid (comm) "
-            return state != 'Z' && state != 'X';
-        } catch (IOException | RuntimeException e) {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); // gone, or no /proc
-        }
+        return pid > 0 && ProcessHandle.of(pid).map(p -> !MasterProcess.ended(p)).orElse(false);
     }
 
     /** The new master's pid, which the old master writes beside the result once it started it, or -1. */

@@ -165,13 +165,17 @@ class CliUpgradeTest {
         assertThat(Files.readString(pidFile).strip()).isEqualTo(Long.toString(newMaster));
         String status = ok(CliProcess.run(dir, "status", "--json", "--pidfile", pidFile.toString()));
         assertThat(status).contains("\"pid\":" + newMaster).contains("\"metrics\":\"127.0.0.1:" + metricsPort);
-        assertThat(healthz()).as("the metrics address, handed over").startsWith("HTTP/1.1 200");
+        assertThat(http("/healthz")).as("the metrics address, handed over").startsWith("HTTP/1.1 200");
         assertThat(Pattern.compile("\"id\":\\d").matcher(status).results().count()).as(status).isEqualTo(3);
         List<Long> newWorkers = children(newMaster);
         for (int id = 0; id < 3; id++) {
             assertThat(newWorkers).as("worker %d is a child of the new master", id).contains(pool.workerPid(id));
         }
         load.awaitAnswered(20); // the new workers serve
+        // the new master's metrics hear the pool's news from its takeover on: a restart is counted
+        ok(CliProcess.run(dir, "restart", "0", "--pidfile", pidFile.toString()));
+        assertThat(http("/metrics")).containsPattern(
+                "workerpool_reloads_total\\{kind=\"restart\",result=\"completed\"} 1(\\.0)?\\s");
         assertThat(failuresSince(failures)).as("failed requests (of %d)", load.ok.get()).isEmpty();
         assertTempHoldsOnlyTheServingMaster();
     }
@@ -365,11 +369,11 @@ class CliUpgradeTest {
         }
     }
 
-    private String healthz() throws IOException {
+    private String http(String path) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", metricsPort)) {
             socket.setSoTimeout(10_000);
-            socket.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
+                    ).getBytes(StandardCharsets.US_ASCII));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         }
     }
