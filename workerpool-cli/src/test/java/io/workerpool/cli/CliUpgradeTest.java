@@ -255,6 +255,7 @@ class CliUpgradeTest {
         Path daemonEvents = daemonDir.resolve("events.txt");
         Path daemonPid = daemonDir.resolve("pool.pid");
         Path log = daemonDir.resolve("master.log");
+        List<String> tmpBefore = filesIn(tmp); // the class's pool, if it still runs
         try (CliProcess launcher = CliProcess.start(daemonDir, "launcher", daemonEvents, daemonPid,
                 List.of("-Djava.io.tmpdir=" + tmp), "run", "--daemon", "--pidfile", daemonPid.toString(),
                 "--log-file", log.toString(), "--workers", "1", "--check-interval", "200ms", "--listen",
@@ -285,6 +286,8 @@ class CliUpgradeTest {
             awaitGone(List.of(newMaster));
             assertThat(Files.readString(log)).contains("pool stopped");
             assertThat(daemonPid).doesNotExist();
+            // no upgrade directory, status file or worker-socket directory of either daemon
+            await().atMost(WAIT).untilAsserted(() -> assertThat(filesIn(tmp)).isEqualTo(tmpBefore));
         }
     }
 
