@@ -26,7 +26,12 @@ import org.slf4j.LoggerFactory;
  * reaches either master, never nothing) and says {@code done}.</li>
  * </ul>
  * A failure to start, or the pool giving up on boot errors, is written to {@code failed} so that the old master
- * can say why it rolled back.
+ * can say why it rolled back. This master says where its own files are ({@code started}), which the old master
+ * removes if it must kill it. When the old master dies during the upgrade (SIGKILL), nobody rolls back: this
+ * master either takes over anyway (once ready) or, when it cannot start without the old master's socket, fails
+ * with one line; either way it removes what the dead master left (its worker-socket directory, named in
+ * {@code old}; when no master runs, also its pidfile and control socket) and the upgrade's directory, but for the
+ * outcome when {@code workerpool upgrade} waits for it ({@code awaited}).
  */
 final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     static final String DIRECTORY = "WORKERPOOL_UPGRADE_DIR";
