@@ -17,11 +17,12 @@ import java.util.Set;
  *
  * <p>Options: {@code --quick} (fewer repetitions, shorter phases), {@code --wait-quiet} (first wait, up to 15
  * minutes, for the load average to fall to half the CPU count), {@code --root DIR} (repository root),
- * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http,meters,spring},
+ * {@code --out FILE} (default DIR/docs/benchmarks.md), {@code --no-write}, {@code --only lifecycle,logs,http,meters,spring,upgrade},
  * {@code --command TEXT} (the command line to quote in the report).
  */
 public final class BenchMain {
-    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http", "meters", "spring");
+    private static final Set<String> PARTS = Set.of("lifecycle", "logs", "http", "meters", "spring",
+            "upgrade"); // issue 15 (upgrade) hook: the row "upgrade under load"
 
     private BenchMain() {
     }
@@ -33,7 +34,8 @@ public final class BenchMain {
         boolean write = true;
         boolean waitQuiet = false;
         String command = "./run-bench";
-        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http", "meters", "spring"));
+        Set<String> parts = new LinkedHashSet<>(List.of("lifecycle", "logs", "http", "meters", "spring",
+                "upgrade")); // issue 15 (upgrade) hook
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -80,10 +82,12 @@ public final class BenchMain {
             runMeters(context, measurements);
         }
         String springSection = parts.contains("spring") ? runSpring(context) : "";
+        // issue 15 (upgrade) hook: its own section, as Spring's
+        String upgradeSection = parts.contains("upgrade") ? new UpgradeUnderLoadBench(context).section() : "";
         measurements.loadAfter = ProcFs.loadAverage();
         measurements.seconds = (System.nanoTime() - started) / 1_000_000_000L;
 
-        String report = new Report(measurements, settings).markdown(machine, command) + springSection;
+        String report = new Report(measurements, settings).markdown(machine, command) + springSection + upgradeSection;
         System.out.print(report);
         System.out.flush();
         if (write) {
@@ -267,7 +271,7 @@ public final class BenchMain {
     private static void usage(String problem) {
         System.err.println("bench: " + problem);
         System.err.println("usage: ./run-bench [--quick] [--wait-quiet] [--install-peers] [--no-write] [--out FILE]"
-                + " [--only lifecycle,logs,http,meters,spring]");
+                + " [--only lifecycle,logs,http,meters,spring,upgrade]");
         System.exit(2);
     }
 

@@ -49,28 +49,55 @@ final class UpgradeCommand implements Callable<Integer> {
             "upgrading master pid (\\d+), outcome in (.+)");
 
     /**
-     * The old master died without an outcome (SIGKILL?): once the new master is ready it takes the pidfile over
-     * anyway; says who serves now.
+     * The old master died without an outcome (SIGKILL?) and the new master (if any) ended without writing one:
+     * says who serves now, from the pidfile.
      */
-    private String oldMasterDied(long oldPid, long deadline) {
+    private String oldMasterDied(long oldPid, long newPid) {
         String died = "the master (pid " + oldPid + ") died during the upgrade";
+        String after = newPid < 0 ? ", before it started a new master" : ", and the new master (pid " + newPid + ")"
+                + (alive(newPid) ? " gave no outcome" : " exited");
         if (pool.pidFile == null) {
-            return died + "; see 'workerpool status' for the master that took over, if any";
+            return died + after + "; see 'workerpool status' for the master that runs, if any";
         }
         Path pidFile = pool.pidFile.toAbsolutePath();
-        while (System.nanoTime() < deadline) {
-            try {
-                String pid = Files.exists(pidFile) ? Files.readString(pidFile).strip() : "";
-                if (!pid.isEmpty() && !pid.equals(Long.toString(oldPid))
-                        && ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
-                    return died + "; the new master (pid " + pid + ") took over: check it with 'workerpool status'";
-                }
-            } catch (IOException | NumberFormatException e) {
-                // a pidfile being written: read it again
+        try {
+            String pid = Files.exists(pidFile) ? Files.readString(pidFile).strip() : "";
+            if (!pid.isEmpty() && !pid.equals(Long.toString(oldPid)) && alive(Long.parseLong(pid))) {
+                return died + "; the new master (pid " + pid + ") took over: check it with 'workerpool status'";
             }
-            LockSupport.parkNanos(POLL.toNanos());
+        } catch (IOException | NumberFormatException e) {
+            // no master named there
         }
-        return died + ", and no new master took the pidfile " + pidFile + " over";
+        return died + after + "; no master holds the pidfile " + pidFile + ": start the pool again";
+    }
+
+    /** True while {@code pid} runs; a zombie (a master killed, not reaped yet) has ended ({@link MasterProcess}). */
+    private static boolean alive(long pid) {
+        return pid > 0 && ProcessHandle.of(pid).map(p -> !MasterProcess.ended(p)).orElse(false);
+    }
+
+    /** The new master's pid, which the old master writes beside the result once it started it, or -1. */
+    private static long newMasterPid(Path directory) {
+        try {
+            for (String line : Files.readAllLines(directory.resolve("new-master"), StandardCharsets.UTF_8)) {
+                if (line.startsWith("pid=")) {
+                    return Long.parseLong(line.substring(4).strip());
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not started yet, or the outcome replaced it
+        }
+        return -1;
+    }
+
+    /** The upgrade's directory once nobody will write to it: what a master that died left there. */
+    private static void removeDirectory(Path directory) {
+        try (var files = Files.list(directory)) {
+            files.forEach(f -> f.toFile().delete());
+            Files.deleteIfExists(directory);
+        } catch (IOException e) {
+            // gone already
+        }
     }
 
     @Override
@@ -82,25 +109,37 @@ final class UpgradeCommand implements Callable<Integer> {
         }
         long oldPid = Long.parseLong(m.group(1));
         Path result = Path.of(m.group(2));
-        // the new master's readiness, then its takeover (30 s at most), then the old master's writing
+        Path directory = result.getParent();
+        long newPid = -1;
+        // the new master's readiness, then its takeover (30 s at most), then the old master's writing; when the
+        // old master dies meanwhile, the new one writes the outcome (took over, or gave up)
         long deadline = System.nanoTime() + timeout.toNanos() + Duration.ofSeconds(60).toNanos();
         while (!Files.exists(result)) {
-            if (System.nanoTime() > deadline) {
-                throw CliException.failure("no outcome after " + Durations.format(timeout.plusSeconds(60))
-                        + "; see the master's log and 'workerpool status'");
+            if (newPid < 0) {
+                newPid = newMasterPid(directory);
             }
-            if (ProcessHandle.of(oldPid).map(p -> !p.isAlive()).orElse(true) && !Files.exists(result)) {
-                throw CliException.failure(oldMasterDied(oldPid, deadline));
+            boolean oldDead = !alive(oldPid);
+            boolean nobodyLeft = oldDead && (newPid < 0 ? newMasterPid(directory) < 0 : !alive(newPid));
+            if ((nobodyLeft || System.nanoTime() > deadline) && !Files.exists(result)) {
+                if (!oldDead) {
+                    throw CliException.failure("no outcome after " + Durations.format(timeout.plusSeconds(60))
+                            + "; see the master's log and 'workerpool status'");
+                }
+                String why = oldMasterDied(oldPid, newPid);
+                if (!alive(newPid)) {
+                    removeDirectory(directory);
+                }
+                throw CliException.failure(why);
             }
             LockSupport.parkNanos(POLL.toNanos());
         }
         List<String> lines;
         try {
             lines = Files.readAllLines(result, StandardCharsets.UTF_8);
-            Files.deleteIfExists(result);
-            Files.deleteIfExists(result.getParent());
         } catch (IOException e) {
             throw CliException.failure("cannot read the upgrade's outcome " + result + ": " + e.getMessage());
+        } finally {
+            removeDirectory(directory);
         }
         String first = lines.isEmpty() ? "failed (empty outcome)" : lines.getFirst();
         if (!first.startsWith("ok ")) {

@@ -7,21 +7,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.workerpool.cli.CliProcess.Result;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -111,46 +103,5 @@ class CliOperationsTest {
     private static String ok(Result result) {
         assertThat(result.exit()).as("%s", result).isZero();
         return result.out().strip();
-    }
-
-    /** Clients in a loop: one request per connection, every failure kept with its reason. */
-    private static final class HttpLoad implements AutoCloseable {
-        final AtomicLong ok = new AtomicLong();
-        final Queue<String> failures = new ConcurrentLinkedQueue<>();
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private List<Thread> clients = List.of();
-
-        void start(int port, int threads) {
-            clients = IntStream.range(0, threads).mapToObj(i -> Thread.ofPlatform().daemon().start(() -> {
-                while (running.get()) {
-                    request(port);
-                }
-            })).toList();
-        }
-
-        private void request(int port) {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-                socket.setSoTimeout(10_000);
-                socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: test\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                InputStream in = socket.getInputStream();
-                String response = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-                if (response.startsWith("HTTP/1.1 200 OK") && response.endsWith("\n")) {
-                    ok.incrementAndGet();
-                } else {
-                    failures.add("unexpected response: '" + response + "'");
-                }
-            } catch (IOException e) {
-                failures.add(e.toString());
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            running.set(false);
-            for (Thread client : clients) {
-                client.join(20_000);
-            }
-        }
     }
 }

@@ -81,8 +81,16 @@ final class CliProcess implements AutoCloseable {
      * @param pidFile a pidfile whose master {@link #close()} kills (a daemon is no child of ours), or null
      */
     static CliProcess start(Path dir, String name, Path events, Path pidFile, String... args) throws IOException {
+        return start(dir, name, events, pidFile, List.of(), args);
+    }
+
+    /** As {@link #start}, with JVM options for the command's JVM (e.g. a temp directory of its own). */
+    static CliProcess start(Path dir, String name, Path events, Path pidFile, List<String> jvmOptions,
+            String... args) throws IOException {
         Path output = dir.resolve(name + ".log");
-        Process process = builder(dir, args).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder builder = builder(dir, args);
+        builder.command().addAll(1, jvmOptions);
+        Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
         return new CliProcess(process, output, events, pidFile);
     }
 

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,6 +54,11 @@ final class MasterUpgrade {
         this.config = config;
         this.startup = startup;
         this.pool = pool;
+        UpgradeSuccessor successor = startup.successor();
+        if (successor != null) {
+            // this master was started by an upgrade: it tells the old one what to remove if it must kill it
+            successor.started(startup.channelServer().directory(), config.controlSocket());
+        }
     }
 
     /**
@@ -90,7 +94,7 @@ final class MasterUpgrade {
         }
         Thread.ofPlatform().daemon().name("workerpool-upgrade").start(() -> {
             try {
-                run(directory, timeout);
+                run(directory, timeout, keepResult);
             } catch (RuntimeException | Error e) {
                 LOG.error("upgrade failed: {}", e.toString(), e);
                 result(directory, "failed " + e);
@@ -105,13 +109,25 @@ final class MasterUpgrade {
         return directory.resolve(RESULT);
     }
 
-    private void run(Path directory, Duration timeout) {
+    private void run(Path directory, Duration timeout, boolean keepResult) {
         long oldPid = ProcessHandle.current().pid();
         byte[] secret = new byte[24];
         new SecureRandom().nextBytes(secret);
         String secretText = HexFormat.of().formatHex(secret);
         byte[] secretBytes = secretText.getBytes(StandardCharsets.UTF_8);
-        LOG.info("upgrade: starting a new master to replace this one (pid {})", oldPid);
+        LOG.info("upgrade: starting a new master to replace this one (pid {}), through {}", oldPid, directory);
+        try {
+            // what the new master removes should this one die during the upgrade (SIGKILL): nobody else would
+            Path control = config.controlSocket();
+            UpgradeSuccessor.write(directory, UpgradeSuccessor.OLD, "pid=" + oldPid + "\nchannel="
+                    + startup.channelServer().directory() + "\ncontrol=" + (control == null ? "" : control) + "\n");
+            if (keepResult) {
+                UpgradeSuccessor.write(directory, UpgradeSuccessor.AWAITED, ""); // a command reads the result
+            }
+        } catch (IOException e) {
+            fail(directory, "cannot write to the upgrade's directory: " + e.getMessage(), null, null);
+            return;
+        }
         Process successor;
         Path temporaryControl = config.controlSocket() == null ? null : config.controlSocket().resolveSibling(
                 config.controlSocket().getFileName() + ".new-");
@@ -125,6 +141,11 @@ final class MasterUpgrade {
                 return;
             }
             long newPid = successor.pid();
+            try {
+                UpgradeSuccessor.write(directory, UpgradeSuccessor.NEW_MASTER, "pid=" + newPid + "\n");
+            } catch (IOException e) {
+                LOG.debug("upgrade: {}", e.toString()); // only `workerpool upgrade` reads it, to stop waiting early
+            }
             temporaryControl = temporaryControl == null ? null
                     : temporaryControl.resolveSibling(temporaryControl.getFileName() + Long.toString(newPid));
             LOG.info("upgrade: new master pid {} started; waiting up to {} s for its pool to be ready", newPid,
@@ -134,7 +155,7 @@ final class MasterUpgrade {
                 fail(directory, failure, successor, temporaryControl);
                 return;
             }
-            Map<String, String> ready = properties(directory.resolve(UpgradeSuccessor.READY));
+            Map<String, String> ready = UpgradeSuccessor.properties(directory.resolve(UpgradeSuccessor.READY));
             // ownership: the pidfile's lock and the control socket's path go to the new master
             startup.handOverOwnership();
             UpgradeSuccessor.write(directory, UpgradeSuccessor.RELEASE, "pid=" + oldPid + "\n");
@@ -213,13 +234,11 @@ final class MasterUpgrade {
             } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
                 LOG.warn("upgrade: a process of the new master did not exit in time: {}", e.toString());
             }
-            if (temporaryControl != null) {
-                try {
-                    Files.deleteIfExists(temporaryControl);
-                } catch (IOException e) {
-                    LOG.debug("upgrade: {}", e.toString());
-                }
-            }
+            // what the dead master could not remove: its worker-socket directory and its temporary control socket
+            Map<String, String> started = UpgradeSuccessor.properties(directory.resolve(UpgradeSuccessor.STARTED));
+            UpgradeSuccessor.deleteChannelDirectory(started.get("channel"));
+            String control = started.get("control");
+            deleteQuietly(control != null && !control.isEmpty() ? Path.of(control) : temporaryControl);
         }
         LOG.warn("upgrade rolled back: {}; this master (pid {}) keeps serving", reason,
                 ProcessHandle.current().pid());
@@ -228,6 +247,9 @@ final class MasterUpgrade {
     }
 
     private static void deleteQuietly(Path path) {
+        if (path == null) {
+            return;
+        }
         try {
             Files.deleteIfExists(path);
         } catch (IOException e) {
@@ -285,21 +307,6 @@ final class MasterUpgrade {
             changes.add(what + " " + (before.isEmpty() ? "(none)" : before) + " -> " + (after.isEmpty() ? "(none)"
                     : after));
         }
-    }
-
-    private static Map<String, String> properties(Path file) {
-        Map<String, String> values = new LinkedHashMap<>();
-        try {
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-                int eq = line.indexOf('=');
-                if (eq > 0) {
-                    values.put(line.substring(0, eq), line.substring(eq + 1));
-                }
-            }
-        } catch (IOException e) {
-            LOG.debug("upgrade: {}", e.toString());
-        }
-        return values;
     }
 
     static String version() {

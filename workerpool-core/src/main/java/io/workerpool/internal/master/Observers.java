@@ -13,12 +13,22 @@ final class Observers implements PoolObserver {
     private final List<PoolObserver> observers;
 
     private Observers(List<PoolObserver> observers) {
-        this.observers = List.copyOf(observers);
+        this.observers = observers;
     }
 
     static PoolObserver of(List<PoolObserver> observers) {
-        return new Observers(observers);
+        return new Observers(List.copyOf(observers));
     }
+
+    // ---- issue 15 (upgrade) hook: news for observers that come later (a new master's metrics, at its takeover)
+    static Observers later() {
+        return new Observers(new java.util.concurrent.CopyOnWriteArrayList<>());
+    }
+
+    void add(PoolObserver observer) {
+        observers.add(observer);
+    }
+    // ---- end of issue 15 hook ----
 
     private void each(Consumer<PoolObserver> call) {
         for (PoolObserver observer : observers) {

@@ -251,7 +251,7 @@ public final class Pool {
             } else if (config.metrics() != null && startup.successor() != null) {
                 // issue 15 (upgrade) hook: the metrics address is bound at the takeover; its news until then
                 // go nowhere, as before any start
-                UpgradeSuccessor.DeferredObserver deferred = new UpgradeSuccessor.DeferredObserver();
+                Observers deferred = Observers.later();
                 addObserver(deferred);
                 startup.successor().onTakeover(() -> {
                     MetricsServer server = startup.startDeferredMetrics();
@@ -259,7 +259,7 @@ public final class Pool {
                         events.add(new PoolEvent.Call(() -> {
                             metricsServer = server;
                             metricsAddress = MetricsServer.format(server.address());
-                            deferred.delegate(server.observer());
+                            deferred.add(server.observer());
                             publish(true);
                         }, () -> { }));
                     }

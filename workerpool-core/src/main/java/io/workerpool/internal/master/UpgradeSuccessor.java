@@ -1,7 +1,6 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.PoolStartException;
-import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.ops.ManagementSocket;
 import io.workerpool.internal.ops.PidFile;
 import io.workerpool.internal.posix.DescriptorHandoff;
@@ -27,7 +26,12 @@ import org.slf4j.LoggerFactory;
  * reaches either master, never nothing) and says {@code done}.</li>
  * </ul>
  * A failure to start, or the pool giving up on boot errors, is written to {@code failed} so that the old master
- * can say why it rolled back.
+ * can say why it rolled back. This master says where its own files are ({@code started}), which the old master
+ * removes if it must kill it. When the old master dies during the upgrade (SIGKILL), nobody rolls back: this
+ * master either takes over anyway (once ready) or, when it cannot start without the old master's socket, fails
+ * with one line; either way it removes what the dead master left (its worker-socket directory, named in
+ * {@code old}; when no master runs, also its pidfile and control socket) and the upgrade's directory, but for the
+ * outcome when {@code workerpool upgrade} waits for it ({@code awaited}).
  */
 final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     static final String DIRECTORY = "WORKERPOOL_UPGRADE_DIR";
@@ -39,6 +43,14 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     static final String DONE = "done";
     static final String FAILED = "failed";
     static final String HANDOFF = "handoff.sock";
+    /** The old master's pid, worker-socket directory and control socket: what a dead old master leaves. */
+    static final String OLD = "old";
+    /** There when {@code workerpool upgrade} waits for the result: it reads and removes it. */
+    static final String AWAITED = "awaited";
+    /** The new master's pid, from the old master: {@code workerpool upgrade} stops waiting once both are gone. */
+    static final String NEW_MASTER = "new-master";
+    /** The new master's worker-socket directory and temporary control socket: what a killed one leaves. */
+    static final String STARTED = "started";
     /** From the pool's readiness to the pidfile's takeover: the old master answers within a poll. */
     private static final long TAKEOVER_NANOS = 60_000_000_000L;
 
@@ -73,11 +85,15 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
         }
         try {
             long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
-            if (Long.parseLong(from) != parent) {
+            long oldPid = Long.parseLong(from);
+            // the old master killed before this one looked (re-parented): still its upgrade, which must fail
+            // cleanly here rather than start a second pool; a finished upgrade's directory is gone
+            boolean orphaned = !alive(oldPid) && Files.exists(Path.of(dir).resolve(OLD));
+            if (oldPid != parent && !orphaned) {
                 LOG.debug("{}={} is not this master's parent ({}): not an upgrade", FROM, from, parent);
                 return null;
             }
-            return new UpgradeSuccessor(Path.of(dir), secret, Long.parseLong(from));
+            return new UpgradeSuccessor(Path.of(dir), secret, oldPid);
         } catch (RuntimeException e) {
             LOG.debug("not an upgrade: {}", e.toString());
             return null;
@@ -101,9 +117,48 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
             }
             return fds[0];
         } catch (PosixException e) {
+            if (!alive(oldPid)) {
+                throw new PoolStartException("cannot take over the listening socket: master pid " + oldPid
+                        + " died before it handed it over (" + e.getMessage() + "); nothing was started");
+            }
             throw new PoolStartException("cannot take over the listening socket of master pid " + oldPid + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /**
+     * True while {@code pid} runs. A master killed after its parent died (re-parented to an init that reaps late)
+     * stays a zombie for a while, which the JDK calls alive: not here.
+     */
+    static boolean alive(long pid) {
+        if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+            char state = stat.charAt(stat.lastIndexOf(')') + 2); // after "pid (comm) "
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); // gone, or no /proc
+        }
+    }
+
+    /**
+     * Says what the old master removes should it have to kill this one: this master's worker-socket directory
+     * and temporary control socket ({@link #temporaryManagementSocket}).
+     */
+    void started(Path channelDirectory, Path controlSocket) {
+        long pid = ProcessHandle.current().pid();
+        try {
+            write(directory, STARTED, "pid=" + pid + "\nchannel=" + channelDirectory + "\ncontrol="
+                    + (controlSocket == null ? "" : temporaryPath(controlSocket, pid)) + "\n");
+        } catch (IOException e) {
+            LOG.debug("cannot tell master pid {} where this master's files are: {}", oldPid, e.toString());
+        }
+    }
+
+    private static Path temporaryPath(Path controlSocket, long pid) {
+        return controlSocket.resolveSibling(controlSocket.getFileName() + ".new-" + pid);
     }
 
     /** The pidfile is the old master's until {@link #RELEASE}: taken then, not at start. */
@@ -114,7 +169,7 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     /** Where this master opens its management socket until it takes over {@code path}. */
     Path temporaryManagementSocket(Path path) {
         controlSocketPath = path;
-        return path.resolveSibling(path.getFileName() + ".new-" + ProcessHandle.current().pid());
+        return temporaryPath(path, ProcessHandle.current().pid());
     }
 
     void controlSocketOpened(ManagementSocket socket) {
@@ -138,10 +193,11 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
                     + Runtime.version() + "\nversion=" + MasterUpgrade.version() + "\njvm="
                     + String.join(" ", MasterUpgrade.jvmOptions()) + "\n");
             long deadline = System.nanoTime() + TAKEOVER_NANOS;
+            boolean oldDied = false;
             while (!Files.exists(directory.resolve(RELEASE))) {
-                boolean oldAlive = ProcessHandle.of(oldPid).map(ProcessHandle::isAlive).orElse(false);
-                if (!oldAlive) {
+                if (!alive(oldPid)) {
                     LOG.warn("master pid {} is gone before it released the pidfile: taking over", oldPid);
+                    oldDied = true;
                     break;
                 }
                 if (closed || System.nanoTime() > deadline) {
@@ -164,6 +220,10 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
             write(directory, DONE, "pid=" + ProcessHandle.current().pid() + "\n");
             LOG.info("took over from master pid {}{}{}", oldPid, pidFilePath == null ? "" : ": pidfile " + pidFilePath,
                     controlSocketPath == null ? "" : ", control socket " + controlSocketPath);
+            if (oldDied) {
+                abandoned("the master (pid " + oldPid + ") died during the upgrade; the new master (pid "
+                        + ProcessHandle.current().pid() + ") took over: check it with 'workerpool status'", false);
+            }
         } catch (IOException | RuntimeException e) {
             LOG.error("cannot take over from master pid {}: {}", oldPid, e.toString());
             failed("cannot take over from master pid " + oldPid + ": " + e.getMessage());
@@ -179,76 +239,6 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
         onTakeover = action;
     }
 
-    /** Forwards the pool's news to an observer that exists only once the takeover is done (metrics). */
-    static final class DeferredObserver implements PoolObserver {
-        private PoolObserver delegate = new PoolObserver() { };
-
-        /** On the loop thread, as every call. */
-        void delegate(PoolObserver observer) {
-            delegate = observer;
-        }
-
-        @Override
-        public void poolReady(int workers) {
-            delegate.poolReady(workers);
-        }
-
-        @Override
-        public void workerStarted(int id, long pid, long startMillis) {
-            delegate.workerStarted(id, pid, startMillis);
-        }
-
-        @Override
-        public void workerExited(int id, long pid, int status, ExitCause cause) {
-            delegate.workerExited(id, pid, status, cause);
-        }
-
-        @Override
-        public void workerRestarting(int id) {
-            delegate.workerRestarting(id);
-        }
-
-        @Override
-        public void workerRecycling(int id, String cause) {
-            delegate.workerRecycling(id, cause);
-        }
-
-        @Override
-        public void workerKilledAsStale(int id, long pid) {
-            delegate.workerKilledAsStale(id, pid);
-        }
-
-        @Override
-        public void reloadStarted(String cause) {
-            delegate.reloadStarted(cause);
-        }
-
-        @Override
-        public void reloadFinished(String result) {
-            delegate.reloadFinished(result);
-        }
-
-        @Override
-        public void replacementEnded(String kind, String result) {
-            delegate.replacementEnded(kind, result);
-        }
-
-        @Override
-        public void poolStopping(String cause) {
-            delegate.poolStopping(cause);
-        }
-
-        @Override
-        public void status(String line) {
-            delegate.status(line);
-        }
-
-        @Override
-        public void tick() {
-            delegate.tick();
-        }
-    }
-
     /** Tells the old master why this one gives up; it rolls back. */
     void failed(String reason) {
         if (takenOver) {
@@ -259,6 +249,87 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
         } catch (IOException e) {
             LOG.debug("cannot tell master pid {} why: {}", oldPid, e.toString());
         }
+        if (!alive(oldPid)) {
+            // nobody rolls back: the old master died (SIGKILL) during the upgrade; leave nothing half-owned
+            abandoned("the master (pid " + oldPid + ") died during the upgrade; the new master (pid "
+                    + ProcessHandle.current().pid() + ") gave up: " + String.valueOf(reason).replace('\n', ' ')
+                    + "; no master runs: start the pool again", true);
+        }
+    }
+
+    /**
+     * The old master died during the upgrade: this one removes what it left (its worker-socket directory; when
+     * no master runs, also its pidfile and control socket) and the upgrade's directory, but for the result when
+     * {@code workerpool upgrade} waits for it.
+     */
+    private void abandoned(String outcome, boolean noMasterRuns) {
+        Map<String, String> old = properties(directory.resolve(OLD));
+        deleteChannelDirectory(old.get("channel"));
+        if (noMasterRuns) {
+            if (pidFilePath != null && pidFile == null) {
+                try {
+                    PidFile.acquire(pidFilePath, ProcessHandle.current().pid(), oldPid).close(); // removes it
+                } catch (RuntimeException e) {
+                    LOG.debug("pidfile {} left: {}", pidFilePath, e.getMessage()); // a new master has it
+                }
+            }
+            String control = old.get("control");
+            if (control != null && !control.isEmpty()) {
+                try {
+                    io.workerpool.internal.ops.UnixSockets.removeStale(Path.of(control), "control socket");
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("control socket {} left: {}", control, e.getMessage());
+                }
+            }
+        }
+        boolean awaited = Files.exists(directory.resolve(AWAITED));
+        try (java.util.stream.Stream<Path> files = Files.list(directory)) {
+            files.forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("upgrade: {}", e.toString());
+        }
+        try {
+            if (awaited) {
+                write(directory, MasterUpgrade.RESULT, "failed " + outcome + "\n");
+            } else {
+                Files.deleteIfExists(directory);
+            }
+        } catch (IOException e) {
+            LOG.debug("upgrade: {}", e.toString());
+        }
+    }
+
+    /** Removes a dead master's worker-socket directory (flat: its sockets), named in an upgrade's file. */
+    static void deleteChannelDirectory(String path) {
+        if (path == null || path.isEmpty() || !Path.of(path).getFileName().toString().startsWith("workerpool-")) {
+            return;
+        }
+        Path channel = Path.of(path);
+        try (java.util.stream.Stream<Path> files = Files.list(channel)) {
+            files.forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            LOG.debug("upgrade: {}", e.toString()); // gone already: the master removed it itself
+        }
+        try {
+            Files.deleteIfExists(channel);
+        } catch (IOException e) {
+            LOG.debug("upgrade: {}", e.toString());
+        }
+    }
+
+    static Map<String, String> properties(Path file) {
+        Map<String, String> values = new java.util.LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                int eq = line.indexOf('=');
+                if (eq > 0) {
+                    values.put(line.substring(0, eq), line.substring(eq + 1));
+                }
+            }
+        } catch (IOException e) {
+            LOG.debug("upgrade: {}", e.toString());
+        }
+        return values;
     }
 
     /** Written whole or not at all: a reader polls for the name. */
