@@ -231,9 +231,11 @@ public final class BenchMain {
                 nodeText = String.format(Locale.ROOT, "; Node %,.0f requests/s, p99 %.2f ms",
                         nodeResult.requestsPerSecond(), nodeResult.p99Millis());
             }
-            progress("  Jetty %,.0f requests/s, p99 %.2f ms, responses per worker %s; alone in one JVM %,.0f requests/s,"
-                    + " p99 %.2f ms%s", jetty.requestsPerSecond(), jetty.p99Millis(), jetty.perWorker(),
-                    alone.requestsPerSecond(), alone.p99Millis(), nodeText);
+            progress("  Jetty %,.0f requests/s, p99 %.2f ms, %.1f µs CPU per request, responses per worker %s, busiest"
+                    + " share of a burst %.0f%%; alone in one JVM %,.0f requests/s, p99 %.2f ms, %.1f µs CPU per"
+                    + " request%s", jetty.requestsPerSecond(), jetty.p99Millis(), jetty.cpuMicrosPerRequest(),
+                    jetty.perWorker(), 100 * jetty.burstBusiestShare(), alone.requestsPerSecond(), alone.p99Millis(),
+                    alone.cpuMicrosPerRequest(), nodeText);
         }
     }
 

@@ -70,7 +70,12 @@ final class Methods {
                         + " machine's cores with the servers, as it does for both. Baseline: the same Jetty server"
                         + " (`-Dworkerpool.example.alone=true`) alone in one JVM, without the library, with the"
                         + " acceptors, selectors and pool threads of all the workers together. Responses per worker:"
-                        + " the measured wrk run counts the worker id in each response body (a Lua script).",
+                        + " the measured wrk run counts the worker id in each response body (a Lua script)."
+                        + " Connections opened at once: after that run, " + HttpBench.BURSTS + " times "
+                        + HttpBench.BURST_CONNECTIONS + " connections opened together (non-blocking connects), each"
+                        + " asking once which worker holds it. Server CPU per request: utime + stime of the server's"
+                        + " process tree (master and workers; 10 ms ticks) over the measured run, divided by the"
+                        + " requests wrk completed: a cost that hardly depends on the machine's load, unlike requests/s.",
                 "Raw logs of a run are in `workerpool-bench/target/bench-run/`.");
     }
 }

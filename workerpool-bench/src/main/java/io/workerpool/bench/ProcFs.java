@@ -51,8 +51,13 @@ final class ProcFs {
      * {@code /proc/PID/stat}: counted in clock ticks (10 ms), so for spans of seconds.
      */
     static long cpuTicksNanos(long pid) {
+        return cpuTicksNanos(Path.of("/proc", Long.toString(pid)));
+    }
+
+    /** The same for a process or a thread directory ({@code /proc/PID} or {@code /proc/PID/task/TID}). */
+    static long cpuTicksNanos(Path dir) {
         try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String stat = Files.readString(dir.resolve("stat"));
             // Fields after the command name, which is in parentheses and may hold spaces: state is field 3,
             // utime field 14, stime field 15.
             String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split("\\s+");
@@ -60,6 +65,15 @@ final class ProcFs {
             return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
         } catch (IOException | RuntimeException e) {
             return -1;
+        }
+    }
+
+    /** The name of a thread ({@code /proc/PID/task/TID/comm}: at most 15 bytes), or null when it ended. */
+    static String threadName(Path taskDir) {
+        try {
+            return Files.readString(taskDir.resolve("comm")).strip();
+        } catch (IOException e) {
+            return null;
         }
     }
 

@@ -225,6 +225,36 @@ final class Report {
                     shares.stream().map(x -> 100 * x).toList()), ResultTable::percent), Row.NONE, Row.NONE, Row.NONE,
                     Row.NONE, Row.NONE));
         }
+        List<Double> bursts = m.httpJetty.stream().map(Wrk.Result::burstBusiestShare).filter(Double::isFinite)
+                .toList();
+        if (!bursts.isEmpty()) {
+            rows.add(new Row("↳ connections opened " + HttpBench.BURST_CONNECTIONS + " at once, the busiest worker's"
+                    + " share, median of " + HttpBench.BURSTS + " bursts (even: "
+                    + ResultTable.percent(100.0 / settings.httpWorkers()) + ")", ResultTable.cell(Summary.of(
+                    bursts.stream().map(x -> 100 * x).toList()), ResultTable::percent), Row.NONE, Row.NONE, Row.NONE,
+                    Row.NONE, Row.NONE));
+        }
+        List<Double> cpu = m.httpJetty.stream().map(Wrk.Result::cpuMicrosPerRequest).filter(Double::isFinite)
+                .toList();
+        List<Double> aloneCpu = m.httpAlone.stream().map(Wrk.Result::cpuMicrosPerRequest).filter(Double::isFinite)
+                .toList();
+        if (!cpu.isEmpty()) {
+            Summary pool = Summary.of(cpu);
+            Summary alone = aloneCpu.isEmpty() ? null : Summary.of(aloneCpu);
+            rows.add(new Row("HTTP: server CPU per request, master + workers (µs; the server alone in one JVM: "
+                    + (alone == null ? "not measured" : ResultTable.millis(alone.median())) + ")",
+                    ResultTable.cell(pool, ResultTable::millis), Row.NONE, Row.NONE,
+                    alone == null ? Row.NONE : ResultTable.ratio(pool.median() / alone.median()) + " of alone",
+                    Row.NONE, Row.NONE));
+        }
+    }
+
+    private static String byKind(Wrk.Result result) {
+        StringBuilder text = new StringBuilder();
+        result.cpuMicrosByThreadKind().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+                .forEach(e -> text.append(text.isEmpty() ? "" : ", ").append(e.getKey()).append(' ')
+                        .append(ResultTable.millis(e.getValue())));
+        return text.toString();
     }
 
     /** The cost of shipping metrics (workerpool-micrometer to workerpool-metrics), when measured. */
@@ -384,6 +414,11 @@ final class Report {
             }
         }
         for (int i = 0; i < m.httpJetty.size(); i++) {
+            if (!m.httpJetty.get(i).cpuMicrosByThreadKind().isEmpty()) {
+                notes.add("HTTP repetition " + (i + 1) + ", server CPU per request by thread (µs): pool "
+                        + byKind(m.httpJetty.get(i)) + (i < m.httpAlone.size() ? "; alone in one JVM "
+                        + byKind(m.httpAlone.get(i)) : "") + ".");
+            }
             if (!m.httpJetty.get(i).perWorker().isEmpty()) {
                 notes.add("HTTP repetition " + (i + 1) + ", responses per worker id: " + m.httpJetty.get(i).perWorker()
                         + ".");

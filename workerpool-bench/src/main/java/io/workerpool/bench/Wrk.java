@@ -19,6 +19,7 @@ final class Wrk {
             Pattern.MULTILINE);
     private static final Pattern SOCKET_ERRORS = Pattern.compile("Socket errors: (.*)");
     private static final Pattern NON_2XX = Pattern.compile("Non-2xx or 3xx responses: (\\d+)");
+    private static final Pattern REQUESTS = Pattern.compile("(\\d+) requests in ");
     private static final Pattern PER_WORKER = Pattern.compile("^SPREAD worker (\\d+) (\\d+)$", Pattern.MULTILINE);
 
     /**
@@ -44,11 +45,27 @@ final class Wrk {
 
     /**
      * What wrk reported: requests per second, the 99th percentile latency, errors if any (or null), and
-     * with the spread script, the responses each worker sent, by worker id (empty without it).
+     * with the spread script, the responses each worker sent, by worker id (empty without it); the requests
+     * it completed (-1 if not read); and what the harness adds: the server's CPU time per request over the
+     * run (master and workers together; NaN when not measured) and the busiest worker's share of connections
+     * opened in bursts ({@link HttpBench}; NaN when not measured).
      */
-    record Result(double requestsPerSecond, double p99Millis, String errors, java.util.Map<Integer, Long> perWorker) {
+    record Result(double requestsPerSecond, double p99Millis, String errors, java.util.Map<Integer, Long> perWorker,
+            long requests, double cpuMicrosPerRequest, java.util.Map<String, Double> cpuMicrosByThreadKind,
+            double burstBusiestShare) {
         Result(double requestsPerSecond, double p99Millis, String errors) {
-            this(requestsPerSecond, p99Millis, errors, java.util.Map.of());
+            this(requestsPerSecond, p99Millis, errors, java.util.Map.of(), -1, Double.NaN, java.util.Map.of(),
+                    Double.NaN);
+        }
+
+        Result withCpuPerRequest(double micros, java.util.Map<String, Double> byThreadKind) {
+            return new Result(requestsPerSecond, p99Millis, errors, perWorker, requests, micros,
+                    java.util.Map.copyOf(byThreadKind), burstBusiestShare);
+        }
+
+        Result withBurstBusiestShare(double share) {
+            return new Result(requestsPerSecond, p99Millis, errors, perWorker, requests, cpuMicrosPerRequest,
+                    cpuMicrosByThreadKind, share);
         }
 
         /** The busiest worker's share of all responses (0..1), or NaN without counts. */
@@ -118,8 +135,10 @@ final class Wrk {
         while (spread.find()) {
             perWorker.put(Integer.parseInt(spread.group(1)), Long.parseLong(spread.group(2)));
         }
+        Matcher requests = REQUESTS.matcher(output);
         return new Result(Double.parseDouble(rps.group(1)), millis, errors.isEmpty() ? null : errors.toString(),
-                java.util.Collections.unmodifiableMap(perWorker));
+                java.util.Collections.unmodifiableMap(perWorker), requests.find() ? Long.parseLong(requests.group(1))
+                : -1, Double.NaN, java.util.Map.of(), Double.NaN);
     }
 
     static String describe() {

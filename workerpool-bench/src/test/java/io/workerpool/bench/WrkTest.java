@@ -44,4 +44,14 @@ class WrkTest {
         assertThat(result.busiestShare()).isEqualTo(0.75);
         assertThat(Wrk.parse(OUTPUT).busiestShare()).isNaN();
     }
+
+    @Test
+    void readsTheRequestCountThatCpuPerRequestDividesBy() {
+        Wrk.Result result = Wrk.parse(OUTPUT);
+        assertThat(result.requests()).isEqualTo(400213);
+        assertThat(result.cpuMicrosPerRequest()).isNaN(); // the harness adds it, wrk doesn't say
+        assertThat(result.withCpuPerRequest(80.5, java.util.Map.of("library", 0.0)).cpuMicrosPerRequest())
+                .isEqualTo(80.5);
+        assertThat(Wrk.parse(OUTPUT.replace("400213 requests in", "requests in")).requests()).isEqualTo(-1);
+    }
 }

@@ -73,58 +73,36 @@ public final class LogReplay {
     }
 
     /**
-     * Emits the record in the master, if the master's logger enables its level; otherwise does nothing.
+     * Emits the record in the master, if the master's logger enables its level; otherwise does nothing. The
+     * same steps as a batch of one ({@link #replayBatch}).
      *
      * @param workerId the id of the worker that sent the record, put in the MDC as {@value #WORKER_MDC_KEY}
      */
     public void replay(int workerId, ForwardedLogRecord record) {
-        Logger logger = logger(record.loggerName());
-        Level level = level(record.level());
-        if (level == null || !logger.isEnabledForLevel(level)) {
-            return;
-        }
-        record = WorkerThreadNames.tag(workerId, record); // issue 17: "worker-3 main", seen with no configuration
-        Throwable throwable = record.throwable() == null ? null : RemoteThrowable.of(record.throwable());
-        Thread current = Thread.currentThread();
-        String ownName = current.getName();
-        String workerThread = escape(record.threadName());
-        boolean rename = workerThread != null && !workerThread.equals(ownName);
-        Map<String, String> ownMdc = MDC.getCopyOfContextMap();
-        try {
-            setMdc(record.mdc(), workerIdText(workerId), ownMdc,
-                    isOwnName(logger, record.loggerName()) ? null : escape(record.loggerName()));
-            if (rename) {
-                current.setName(workerThread);
-            }
-            emit(logger, level, record, throwable, workerThread);
-        } finally {
-            if (rename) {
-                current.setName(ownName);
-            }
-            if (ownMdc == null || ownMdc.isEmpty()) {
-                MDC.clear();
-            } else {
-                MDC.setContextMap(ownMdc);
-            }
-        }
+        replayBatch(workerId, java.util.List.of(record));
     }
 
     /**
-     * Emits a worker's batch of records in order, as {@link #replay} does each one, with the replaying thread's
-     * MDC and name saved and restored once for the batch instead of once per record: the thread is renamed
-     * only when the worker thread's name changes from one record to the next, and the MDC is set only when
-     * the record's MDC differs from the previous one's. A record the master's levels don't enable is skipped.
+     * Emits a worker's batch of records in order, each under its logger name and level, with its message,
+     * MDC, thread name and throwable. The replaying thread's MDC and name are saved at the first record the
+     * master's levels enable and restored once after the batch, not once per record: the thread is renamed
+     * only when the worker thread's name changes from one record to the next, the MDC is set only when the
+     * record's MDC differs from the previous one's, and the tagged thread name ("worker-3 main") is built
+     * once per run of records from the same worker thread. A record the master's levels don't enable is
+     * skipped, and a batch with none leaves the thread untouched.
      *
      * @param workerId the id of the worker that sent the records, put in the MDC as {@value #WORKER_MDC_KEY}
      */
     public void replayBatch(int workerId, java.util.List<ForwardedLogRecord> records) {
-        Thread current = Thread.currentThread();
-        String ownName = current.getName();
-        String name = ownName;
-        Map<String, String> ownMdc = MDC.getCopyOfContextMap();
-        String id = workerIdText(workerId);
+        Thread current = null; // and what follows: saved at the first record emitted
+        String ownName = null;
+        String name = null;
+        Map<String, String> ownMdc = null;
+        String id = null;
         Map<String, String> mdcSet = null; // the record MDC the thread's MDC holds now, plus the worker id
         String mdcLogger = null; // and the original logger name it holds, when the record went out under another
+        String rawThread = null; // the last record's thread name as sent, and its tagged, escaped form
+        String workerThread = null;
         try {
             for (int i = 0, n = records.size(); i < n; i++) {
                 ForwardedLogRecord record = records.get(i);
@@ -133,6 +111,13 @@ public final class LogReplay {
                 if (level == null || !logger.isEnabledForLevel(level)) {
                     continue;
                 }
+                if (current == null) {
+                    current = Thread.currentThread();
+                    ownName = current.getName();
+                    name = ownName;
+                    ownMdc = MDC.getCopyOfContextMap();
+                    id = workerIdText(workerId);
+                }
                 Throwable throwable = record.throwable() == null ? null : RemoteThrowable.of(record.throwable());
                 String original = isOwnName(logger, record.loggerName()) ? null : escape(record.loggerName());
                 if (mdcSet == null || !mdcSet.equals(record.mdc()) || !java.util.Objects.equals(mdcLogger, original)) {
@@ -140,22 +125,27 @@ public final class LogReplay {
                     mdcSet = record.mdc();
                     mdcLogger = original;
                 }
-                String workerThread = escape(WorkerThreadNames.threadName(workerId, record.threadName()));
-                String wanted = workerThread == null ? ownName : workerThread;
-                if (!wanted.equals(name)) {
-                    current.setName(wanted);
-                    name = wanted;
+                if (workerThread == null || !java.util.Objects.equals(rawThread, record.threadName())) {
+                    // issue 17: "worker-3 main", seen with no configuration
+                    rawThread = record.threadName();
+                    workerThread = escape(WorkerThreadNames.threadName(workerId, rawThread));
+                }
+                if (!workerThread.equals(name)) {
+                    current.setName(workerThread);
+                    name = workerThread;
                 }
                 emit(logger, level, record, throwable, workerThread);
             }
         } finally {
-            if (!name.equals(ownName)) {
-                current.setName(ownName);
-            }
-            if (ownMdc == null || ownMdc.isEmpty()) {
-                MDC.clear();
-            } else {
-                MDC.setContextMap(ownMdc);
+            if (current != null) {
+                if (!name.equals(ownName)) {
+                    current.setName(ownName);
+                }
+                if (ownMdc == null || ownMdc.isEmpty()) {
+                    MDC.clear();
+                } else {
+                    MDC.setContextMap(ownMdc);
+                }
             }
         }
     }

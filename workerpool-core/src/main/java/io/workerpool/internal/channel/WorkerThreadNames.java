@@ -1,7 +1,5 @@
 package io.workerpool.internal.channel;
 
-import io.workerpool.internal.wire.ForwardedLogRecord;
-
 /**
  * The thread name a worker's replayed record shows in the master: {@code worker-3 main} for worker 3's
  * {@code main} thread, {@code spare-2 main} for a hot spare before it takes a worker's id. With Logback's default
@@ -12,13 +10,7 @@ final class WorkerThreadNames {
     private WorkerThreadNames() {
     }
 
-    /** The record with its thread name prefixed by the worker it came from (the master's id, from the kernel). */
-    static ForwardedLogRecord tag(int workerId, ForwardedLogRecord record) {
-        return new ForwardedLogRecord(record.timestampMillis(), record.level(), record.loggerName(),
-                threadName(workerId, record.threadName()), record.message(), record.mdc(), record.throwable());
-    }
-
-    /** {@code worker-3 main} for worker 3's thread {@code main}; the batch replay uses it without a new record. */
+    /** {@code worker-3 main} for worker 3's thread {@code main}; the replay tags each record's thread with it. */
     static String threadName(int workerId, String thread) {
         return prefix(workerId) + (thread == null ? "" : " " + thread);
     }

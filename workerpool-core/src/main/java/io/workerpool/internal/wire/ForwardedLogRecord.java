@@ -26,9 +26,11 @@ public record ForwardedLogRecord(long timestampMillis, int level, String loggerN
         out.writeString(threadName);
         out.writeString(message);
         out.writeInt(mdc.size());
-        for (Map.Entry<String, String> e : mdc.entrySet()) {
-            out.writeString(e.getKey());
-            out.writeString(e.getValue());
+        if (!mdc.isEmpty()) { // most records have none: no iterator for them
+            for (Map.Entry<String, String> e : mdc.entrySet()) {
+                out.writeString(e.getKey());
+                out.writeString(e.getValue());
+            }
         }
         out.writeBoolean(throwable != null);
         if (throwable != null) {
@@ -43,9 +45,12 @@ public record ForwardedLogRecord(long timestampMillis, int level, String loggerN
         String threadName = in.readString();
         String message = in.readString();
         int entries = in.readCount();
-        Map<String, String> mdc = new LinkedHashMap<>();
-        for (int i = 0; i < entries; i++) {
-            mdc.put(in.readString(), in.readString());
+        Map<String, String> mdc = Map.of(); // most records have none: no map per record for them
+        if (entries > 0) {
+            mdc = new LinkedHashMap<>();
+            for (int i = 0; i < entries; i++) {
+                mdc.put(in.readString(), in.readString());
+            }
         }
         ThrowableData throwable = in.readBoolean() ? ThrowableData.read(in) : null;
         return new ForwardedLogRecord(timestamp, level, loggerName == null ? "ROOT" : loggerName, threadName,

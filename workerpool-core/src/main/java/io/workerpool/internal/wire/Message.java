@@ -153,7 +153,9 @@ public sealed interface Message {
 
         @Override public void writePayload(WireOutput out) {
             out.writeInt(loggerNames.size());
-            loggerNames.forEach(out::writeString);
+            for (String name : loggerNames) { // a loop, not a method reference: on every worker's boot path
+                out.writeString(name);
+            }
         }
     }
 

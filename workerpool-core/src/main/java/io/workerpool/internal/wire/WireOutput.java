@@ -54,11 +54,30 @@ public final class WireOutput {
         return this;
     }
 
-    /** A string as its UTF-8 length (or -1 for null) and bytes. */
+    /**
+     * A string as its UTF-8 length (or -1 for null) and bytes. An ASCII string (most log records' logger,
+     * thread and message) is copied straight into the buffer, without an intermediate byte array.
+     */
     public WireOutput writeString(String s) {
         if (s == null) {
             return writeInt(-1);
         }
+        int n = s.length();
+        ensure(4 + n);
+        int start = size + 4;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                return writeUtf8(s); // nothing written yet: size still points at the length
+            }
+            bytes[start + i] = (byte) c;
+        }
+        writeInt(n);
+        size += n;
+        return this;
+    }
+
+    private WireOutput writeUtf8(String s) {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         writeInt(utf8.length);
         ensure(utf8.length);

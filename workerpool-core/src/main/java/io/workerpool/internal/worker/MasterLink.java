@@ -68,7 +68,7 @@ final class MasterLink implements LogSink {
                 throw new ProtocolException("expected a welcome from the master, got " + reply);
             }
             MasterLink link = new MasterLink(settings, pid, channel, stopRequests);
-            stopRequests.gateInterruptsThrough(channel::whileNotSending);
+            stopRequests.gateInterruptsThrough(new SendGate(channel));
             LogForwarding.connect(link, welcome.rootLevel());
             link.startThreads();
             return link;
@@ -85,27 +85,74 @@ final class MasterLink implements LogSink {
     }
 
     private static Thread closeUnlessAnswered(SocketChannel socket, java.time.Duration timeout) {
-        return Thread.ofPlatform().daemon().name("workerpool-hello-timeout").start(() -> {
-            try {
-                Thread.sleep(timeout);
-                socket.close();
-            } catch (InterruptedException | IOException e) {
-                // answered in time, or closed anyway
-            }
-        });
+        return startDaemon("workerpool-hello-timeout", new Task(null, Task.HELLO_TIMEOUT, socket, timeout));
     }
 
     private void startThreads() {
         MeterSink.connected(channel); // issue 16: the workerpool-micrometer module sends its frames here
-        startDaemon("workerpool-control", this::readRequests);
-        startDaemon("workerpool-heartbeat", this::beat);
+        startDaemon("workerpool-control", new Task(this, Task.CONTROL, null, null));
+        startDaemon("workerpool-heartbeat", new Task(this, Task.HEARTBEAT, null, null));
+    }
+
+    /**
+     * The link's threads' bodies as one named class, not lambdas or method references: each of those spins a
+     * hidden class through {@code LambdaMetafactory} and the ClassFile API on first use, on every worker's boot
+     * path (the JDK's own start-up code avoids them for the same reason).
+     */
+    private static final class Task implements Runnable {
+        static final int HELLO_TIMEOUT = 0;
+        static final int CONTROL = 1;
+        static final int HEARTBEAT = 2;
+
+        private final MasterLink link;
+        private final int kind;
+        private final SocketChannel socket;
+        private final java.time.Duration timeout;
+
+        Task(MasterLink link, int kind, SocketChannel socket, java.time.Duration timeout) {
+            this.link = link;
+            this.kind = kind;
+            this.socket = socket;
+            this.timeout = timeout;
+        }
+
+        @Override
+        public void run() {
+            if (kind == CONTROL) {
+                link.readRequests();
+            } else if (kind == HEARTBEAT) {
+                link.beat();
+            } else {
+                try {
+                    Thread.sleep(timeout);
+                    socket.close();
+                } catch (InterruptedException | IOException e) {
+                    // answered in time, or closed anyway
+                }
+            }
+        }
+    }
+
+    /** Interrupts go through the channel's gate, so none lands on a thread that is sending (no lambda: see Task). */
+    private static final class SendGate implements java.util.function.Consumer<Runnable> {
+        private final FrameChannel channel;
+
+        SendGate(FrameChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void accept(Runnable interrupt) {
+            channel.whileNotSending(interrupt);
+        }
     }
 
     /** A plain Thread: Thread.ofPlatform() loads a few more JDK classes (not in the default CDS archive). */
-    private static void startDaemon(String name, Runnable task) {
+    private static Thread startDaemon(String name, Runnable task) {
         Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         thread.start();
+        return thread;
     }
 
     private void readRequests() {
@@ -239,7 +286,12 @@ final class MasterLink implements LogSink {
 
     /** In a hot spare: waits for the master to give this JVM a worker id; -1 when it is stopped instead. */
     int awaitAssignment() {
-        stopRequests.onStop(() -> assign(-1));
+        stopRequests.onStop(new Runnable() { // a class, not a lambda: see Task
+            @Override
+            public void run() {
+                assign(-1);
+            }
+        });
         boolean interrupted = false;
         try {
             synchronized (assignmentLock) {

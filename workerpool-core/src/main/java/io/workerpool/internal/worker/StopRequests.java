@@ -16,7 +16,8 @@ final class StopRequests {
     private Worker worker;
     private Runnable stopListener;
     private Thread mainThread;
-    private java.util.function.Consumer<Runnable> interruptGate = Runnable::run;
+    /** Null until the control channel sets its gate: then interrupts run directly (no lambda on the boot path). */
+    private java.util.function.Consumer<Runnable> interruptGate;
 
     /** Interrupts go through the gate: the control channel's, so none lands on a thread that is sending. */
     synchronized void gateInterruptsThrough(java.util.function.Consumer<Runnable> gate) {
@@ -88,7 +89,11 @@ final class StopRequests {
         if (interruptRequested && !interruptDelivered && mainThread != null) {
             interruptDelivered = true;
             Thread thread = mainThread;
-            interruptGate.accept(thread::interrupt);
+            if (interruptGate == null) {
+                thread.interrupt();
+            } else {
+                interruptGate.accept(thread::interrupt);
+            }
         }
     }
 }

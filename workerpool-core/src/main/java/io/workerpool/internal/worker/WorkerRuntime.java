@@ -8,6 +8,7 @@ import io.workerpool.internal.wire.ExitCodes;
 import io.workerpool.internal.wire.FrameChannel;
 import io.workerpool.internal.wire.Message;
 import io.workerpool.internal.wire.WorkerEnvironment;
+import io.workerpool.internal.worker.logging.JulBootstrap;
 import io.workerpool.internal.worker.logging.JulForwardingHandler;
 import io.workerpool.internal.worker.logging.LogForwarding;
 import java.io.IOException;
@@ -62,7 +63,12 @@ public final class WorkerRuntime {
                     + " unset it to run the program as a master.");
             return ExitCodes.BOOT_ERROR;
         }
-        JulForwardingHandler.install();
+        if (!JulBootstrap.class.getName().equals(System.getProperty("java.util.logging.config.class"))) {
+            // The program configures java.util.logging itself: forward from here on. Otherwise the LogManager
+            // installs the handler through JulBootstrap whenever something first uses JUL, and a worker that
+            // never does skips initialising it (some 45 JDK classes on the boot path).
+            JulForwardingHandler.install();
+        }
         WorkerSignals.install(stopRequests);
         ServerSocketChannel listenChannel = null;
         if (settings.handoffSocket() != null) {

@@ -13,15 +13,35 @@ final class WorkerSignals {
     }
 
     static void install(StopRequests stopRequests) {
-        handle("TERM", stopRequests::requestStop);
-        handle("INT", stopRequests::requestInterrupt);
+        handle("TERM", new Handler(stopRequests, false));
+        handle("INT", new Handler(stopRequests, true));
     }
 
-    private static void handle(String name, Runnable action) {
+    private static void handle(String name, Handler handler) {
         try {
-            Signal.handle(new Signal(name), signal -> action.run());
+            Signal.handle(new Signal(name), handler);
         } catch (IllegalArgumentException e) {
             System.err.println("workerpool: cannot handle SIG" + name + " in this worker JVM: " + e.getMessage());
+        }
+    }
+
+    /** A class, not lambdas: each lambda spins a hidden class on the worker's boot path. */
+    private static final class Handler implements sun.misc.SignalHandler {
+        private final StopRequests stopRequests;
+        private final boolean interrupt;
+
+        Handler(StopRequests stopRequests, boolean interrupt) {
+            this.stopRequests = stopRequests;
+            this.interrupt = interrupt;
+        }
+
+        @Override
+        public void handle(Signal signal) {
+            if (interrupt) {
+                stopRequests.requestInterrupt();
+            } else {
+                stopRequests.requestStop();
+            }
         }
     }
 }

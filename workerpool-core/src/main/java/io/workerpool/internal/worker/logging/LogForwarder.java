@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.ILoggerFactory;
@@ -70,7 +69,8 @@ final class LogForwarder implements ILoggerFactory {
 
     private final int bufferCapacity;
     private final ConcurrentHashMap<String, ForwardingLogger> loggers = new ConcurrentHashMap<>();
-    private final LongAdder dropped = new LongAdder();
+    // AtomicLong, not LongAdder: drops are rare, and LongAdder loads a dozen classes on every worker's boot path.
+    private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
     // Guards the buffer and the switch from buffering to sending; never taken once connected.
     private final ReentrantLock connectLock = new ReentrantLock();
@@ -159,7 +159,7 @@ final class LogForwarder implements ILoggerFactory {
             while (!buffer.isEmpty()) {
                 ForwardedLogRecord record = buffer.poll();
                 if (sinkFailed) {
-                    dropped.increment();
+                    dropped.incrementAndGet();
                 } else {
                     sinkFailed = !send(newSink, record);
                 }
@@ -183,12 +183,13 @@ final class LogForwarder implements ILoggerFactory {
 
     /** Sets the threshold of each named logger that exists; other names are ignored. */
     void applyLevels(Map<String, Integer> levels) {
-        levels.forEach((name, level) -> {
-            ForwardingLogger logger = loggers.get(name);
-            if (logger != null && level != null) {
-                logger.setThreshold(level);
+        // A loop, not forEach with a lambda: the master's first reply arrives on every worker's boot path.
+        for (Map.Entry<String, Integer> entry : levels.entrySet()) {
+            ForwardingLogger logger = loggers.get(entry.getKey());
+            if (logger != null && entry.getValue() != null) {
+                logger.setThreshold(entry.getValue());
             }
-        });
+        }
     }
 
     /** Whether a record at this SLF4J level from that logger is wanted by the master (as far as known). */
@@ -199,7 +200,7 @@ final class LogForwarder implements ILoggerFactory {
     /** Sends the record, or buffers it before {@link #connect}. Never throws. */
     void forward(ForwardedLogRecord record) {
         if (IN_SINK.get() != null) {
-            dropped.increment();
+            dropped.incrementAndGet();
             return;
         }
         LogSink current = sink;
@@ -212,7 +213,7 @@ final class LogForwarder implements ILoggerFactory {
                         buffer.add(record);
                     } else {
                         droppedWhileBuffering++;
-                        dropped.increment();
+                        dropped.incrementAndGet();
                     }
                     return;
                 }
@@ -347,7 +348,7 @@ final class LogForwarder implements ILoggerFactory {
         } catch (ProtocolException e) {
             tooLarge = true; // over the frame limit: one by one below, each cut down if it must be
         } catch (IOException | RuntimeException e) {
-            dropped.add(batch.size());
+            dropped.addAndGet(batch.size());
             return false;
         } finally {
             IN_SINK.remove();
@@ -361,7 +362,7 @@ final class LogForwarder implements ILoggerFactory {
 
     /** Records that were not delivered: buffer overflow before connecting, failed sends, and re-entry. */
     long droppedCount() {
-        return dropped.sum();
+        return dropped.get();
     }
 
     boolean isConnected() {
@@ -382,7 +383,7 @@ final class LogForwarder implements ILoggerFactory {
             return true;
         } catch (IOException | RuntimeException e) {
             // The master is gone or the record can't be sent; nothing may throw into the logging code.
-            dropped.increment();
+            dropped.incrementAndGet();
             return false;
         } finally {
             IN_SINK.remove();
