@@ -527,10 +527,14 @@ public final class Supervisor {
                             : "choose a shorter pidFile path, or set controlSocket(path)");
             BuilderChecks.requireSocketPath("listenUnix", absolute(listenPath), "choose a shorter path");
             requireWritableFile("aotCache", absolute(aotCache));
-            PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
-                    absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
-                    absolute(control), daemonize, workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch,
-                    metrics, readyShare, absolute(aotCache), maxWorkerPssBytes);
+            PoolConfig config = PoolConfig.builder().workerIds(ids).checkInterval(checkInterval)
+                    .workerTimeout(workerTimeout).stopTimeout(stopTimeout).stdout(absolute(stdout))
+                    .stderr(absolute(stderr)).listen(listen).listenPath(absolute(listenPath))
+                    .listenBacklog(listenBacklog).pidFile(absolute(pidFile)).controlSocket(absolute(control))
+                    .daemonize(daemonize).workerJvmOptions(workerJvmOptions).maxWorkerAge(maxWorkerAge)
+                    .maxWorkerRssBytes(maxWorkerRssBytes).maxWorkerPssBytes(maxWorkerPssBytes).spares(spares)
+                    .reloadBatch(reloadBatch).metrics(metrics).readyShare(readyShare).aotCache(absolute(aotCache))
+                    .build();
             return new Supervisor(factory, config);
         }
 
