@@ -95,7 +95,7 @@ final class CommandRunner implements PoolCore.Readings {
         pending.forEach(this::deliver);
     }
 
-    /** Runs commands decided outside the loop's events (the end of the loop): no spawn result can follow. */
+    /** Runs commands decided outside an event (the start, the end of the loop), then the spawn results they lead to. */
     void run(List<Command> commands) {
         Deque<PoolEvent> pending = new ArrayDeque<>();
         commands.forEach(command -> execute(command, pending));

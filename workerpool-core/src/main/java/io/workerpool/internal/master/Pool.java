@@ -338,8 +338,7 @@ public final class Pool {
         } finally {
             shutdownTimer();
             events.close();
-            core.abandonPending("the pool stopped");
-            runner.run(core.drain());
+            runner.run(core.abandonPending("the pool stopped"));
             if (core.state() == PoolState.STOPPED) {
                 // Every worker has exited, but its last log records may still be in its channel.
                 startup.channelServer().awaitReaders(DRAIN_TIMEOUT);

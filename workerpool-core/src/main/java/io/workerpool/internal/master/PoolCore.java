@@ -240,9 +240,13 @@ final class PoolCore {
         stops.requestPoolStop(interrupt, cause, timeout);
     }
 
-    /** The loop ended: every future still open completes (the commands say so), so that no caller waits forever. */
-    void abandonPending(String why) {
+    /**
+     * The loop ended: every future still open completes (the returned commands say so), so that no caller waits
+     * forever. No reconcile: nothing is started once the loop has ended, whatever the state it ended in.
+     */
+    List<Command> abandonPending(String why) {
         scaling.abandonPending(why);
+        return out.drain();
     }
 
     // ---- queries (the loop thread's, or published) ----

@@ -293,6 +293,10 @@ class PoolSimulationTest {
             while (world.now < until && !ended() && world.violations.isEmpty()) {
                 step(false);
             }
+            while (world.hasEvents() && !ended() && world.violations.isEmpty()) { // what has happened, the loop knows
+                deliver(world.takeEvent());
+                check();
+            }
             if (ended() || !world.violations.isEmpty()) {
                 return;
             }
@@ -347,8 +351,7 @@ class PoolSimulationTest {
             if (!ended()) {
                 return;
             }
-            world.core.abandonPending("the pool stopped");
-            world.execute(world.core.drain());
+            world.execute(world.core.abandonPending("the pool stopped"));
             if (!world.alive().isEmpty()) {
                 world.violation("the pool stopped with JVMs alive: " + world.alive());
             }
