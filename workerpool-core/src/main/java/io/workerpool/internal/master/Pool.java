@@ -188,6 +188,14 @@ public final class Pool {
         return onLoop("status", c -> runner.status());
     }
 
+    /** The workers' status and the reload's, read in one pass of the loop, so that they always agree. */
+    public record StatusReport(List<WorkerStatus> workers, String reload) {
+    }
+
+    public StatusReport statusReport() {
+        return onLoop("status", c -> new StatusReport(runner.status(), c.reloadStatus()));
+    }
+
     public String reloadStatus() {
         return onLoop("status", PoolCore::reloadStatus);
     }

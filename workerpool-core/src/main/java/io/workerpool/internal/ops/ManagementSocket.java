@@ -298,11 +298,14 @@ public final class ManagementSocket implements AutoCloseable {
     }
 
     private String statusJson() {
-        List<WorkerStatus> workers = pool.status();
+        // core4 hook (issue 11): rows and reload status from one pass of the loop, so that a completed reload's
+        // reply never shows the old JVM still serving
+        Pool.StatusReport report = pool.statusReport();
+        List<WorkerStatus> workers = report.workers();
         StringBuilder json = new StringBuilder(256);
         json.append("{\"pid\":").append(ProcessHandle.current().pid())
                 .append(",\"state\":").append(Json.string(pool.state().name()))
-                .append(",\"reload\":").append(Json.string(pool.reloadStatus()));
+                .append(",\"reload\":").append(Json.string(report.reload()));
         if (pool.metricsAddress() != null) {
             json.append(",\"metrics\":").append(Json.string(pool.metricsAddress()));
         }
