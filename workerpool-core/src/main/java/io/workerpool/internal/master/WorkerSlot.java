@@ -37,7 +37,7 @@ final class WorkerSlot {
         record Replacing(WorkerJvm old, WorkerJvm next) implements Phase {
         }
 
-        /** Leaving the pool: {@code done} completes with the exit status of {@code jvm}. */
+        /** Leaving the pool: {@code done} completes with the exit status of {@code jvm} (null: it had none). */
         record Removing(WorkerJvm jvm, CompletableFuture<Integer> done) implements Phase {
         }
 
@@ -178,7 +178,7 @@ final class WorkerSlot {
     public String toString() {
         return switch (phase) {
             case Phase.Serving s -> s.jvm().toString();
-            case Phase.Removing r -> r.jvm() + " (removing)";
+            case Phase.Removing r -> r.jvm() == null ? "worker " + id + " [removed]" : r.jvm() + " (removing)";
             case Phase.Replacing r -> "worker " + id + " [replacing pid " + r.old().pid() + " " + r.old().state
                     + " by " + (r.next() == null ? "a JVM not spawned yet" : "pid " + r.next().pid() + " "
                     + r.next().state) + "]";
