@@ -54,7 +54,7 @@ final class Exits {
         if (slot.removal() != null || core.state != PoolState.RUNNING) {
             out.error("worker {}: cannot start a JVM ({}); command: {}", slot.id, e.error(), e.command());
             if (slot.removal() != null) {
-                core.forget(slot, slot.lastExitStatus == null ? 0 : slot.lastExitStatus);
+                core.forget(slot, slot.lastStatusOrZero());
             } else {
                 slot.empty();
             }

@@ -58,7 +58,7 @@ final class Scaling {
         WorkerJvm active = slot.active();
         if (active == null) {
             CompletableFuture<Integer> removal = slot.removing(null);
-            core.forget(slot, slot.lastExitStatus == null ? 0 : slot.lastExitStatus);
+            core.forget(slot, slot.lastStatusOrZero());
             return removal;
         }
         CompletableFuture<Integer> removal = slot.removing(active);

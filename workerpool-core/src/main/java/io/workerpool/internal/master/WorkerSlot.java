@@ -133,6 +133,11 @@ final class WorkerSlot {
 
     // ---- reading ----
 
+    /** What a removal completes with when the slot has no JVM to wait for: its last exit status, else 0. */
+    int lastStatusOrZero() {
+        return lastExitStatus == null ? 0 : lastExitStatus;
+    }
+
     /** The JVM serving the id now (the old one during a replacement), or null. */
     WorkerJvm active() {
         return switch (phase) {
