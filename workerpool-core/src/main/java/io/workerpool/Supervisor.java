@@ -468,11 +468,7 @@ public final class Supervisor {
             requireDuration("checkInterval", checkInterval);
             requireDuration("workerTimeout", workerTimeout);
             requireDuration("stopTimeout", stopTimeout);
-            if (checkInterval.compareTo(workerTimeout) >= 0) {
-                throw new IllegalArgumentException("checkInterval must be shorter than workerTimeout, got checkInterval "
-                        + checkInterval + " and workerTimeout " + workerTimeout
-                        + ": a stale worker is only seen on a check");
-            }
+            BuilderChecks.requireCheckBeforeTimeout(checkInterval, workerTimeout);
             if (listen != null && listenPath != null) {
                 throw new IllegalArgumentException("a pool shares one listening socket: give listen(" + listen
                         + ") or listenUnix(" + listenPath + "), not both");
@@ -526,11 +522,15 @@ public final class Supervisor {
                     absolute(control), controlSocketSet ? "choose a shorter controlSocket(path)"
                             : "choose a shorter pidFile path, or set controlSocket(path)");
             BuilderChecks.requireSocketPath("listenUnix", absolute(listenPath), "choose a shorter path");
-            requireWritableFile("aotCache", absolute(aotCache));
-            PoolConfig config = new PoolConfig(ids, checkInterval, workerTimeout, stopTimeout,
-                    absolute(stdout), absolute(stderr), listen, absolute(listenPath), listenBacklog, absolute(pidFile),
-                    absolute(control), daemonize, workerJvmOptions, maxWorkerAge, maxWorkerRssBytes, spares, reloadBatch,
-                    metrics, readyShare, absolute(aotCache), maxWorkerPssBytes);
+            BuilderChecks.requireWritableFile("aotCache", absolute(aotCache));
+            PoolConfig config = PoolConfig.builder().workerIds(ids).checkInterval(checkInterval)
+                    .workerTimeout(workerTimeout).stopTimeout(stopTimeout).stdout(absolute(stdout))
+                    .stderr(absolute(stderr)).listen(listen).listenPath(absolute(listenPath))
+                    .listenBacklog(listenBacklog).pidFile(absolute(pidFile)).controlSocket(absolute(control))
+                    .daemonize(daemonize).workerJvmOptions(workerJvmOptions).maxWorkerAge(maxWorkerAge)
+                    .maxWorkerRssBytes(maxWorkerRssBytes).maxWorkerPssBytes(maxWorkerPssBytes).spares(spares)
+                    .reloadBatch(reloadBatch).metrics(metrics).readyShare(readyShare).aotCache(absolute(aotCache))
+                    .build();
             return new Supervisor(factory, config);
         }
 
@@ -570,25 +570,6 @@ public final class Supervisor {
             }
             if (d.compareTo(BuilderChecks.MIN_DURATION) < 0 || d.compareTo(BuilderChecks.MAX_DURATION) > 0) {
                 throw new IllegalArgumentException(name + " must be between 1 ms and 365 days, got " + d);
-            }
-        }
-
-        /** A file the master will create or replace: an existing, writable parent directory, not a directory. */
-        private static void requireWritableFile(String name, Path file) {
-            if (file == null) {
-                return;
-            }
-            Path parent = file.getParent();
-            if (parent == null || !java.nio.file.Files.isDirectory(parent)) {
-                throw new IllegalArgumentException(name + " must be a file in an existing directory, got " + file
-                        + ": create " + parent + " first");
-            }
-            if (!java.nio.file.Files.isWritable(parent)) {
-                throw new IllegalArgumentException(name + " must be a file in a directory this user can write, got "
-                        + file + ": " + parent + " is not writable");
-            }
-            if (java.nio.file.Files.isDirectory(file)) {
-                throw new IllegalArgumentException(name + " must be a file, got the directory " + file);
             }
         }
 

@@ -50,8 +50,8 @@ class SupervisorBuilderTest {
     void refusesACheckIntervalNotShorterThanTheWorkerTimeout() {
         assertThatThrownBy(() -> Supervisor.builder(FACTORY).checkInterval(Duration.ofSeconds(5))
                 .workerTimeout(Duration.ofSeconds(5)).build())
-                .hasMessageStartingWith("checkInterval must be shorter than workerTimeout, got checkInterval PT5S"
-                        + " and workerTimeout PT5S");
+                .hasMessage("checkInterval (5s) must be shorter than workerTimeout (5s): a silent worker is only"
+                        + " noticed on a check");
     }
 
     @Test
@@ -162,10 +162,10 @@ class SupervisorBuilderTest {
         Path missing = dir.resolve("no-such-dir/worker.aot");
         assertThatThrownBy(() -> Supervisor.builder(FACTORY).aotCache(missing).build())
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("aotCache must be a file in an existing directory, got " + missing + ": create "
+                .hasMessage("aotCache must be a file in an existing directory, got '" + missing + "': create "
                         + missing.getParent() + " first");
         assertThatThrownBy(() -> Supervisor.builder(FACTORY).aotCache(dir).build())
-                .hasMessage("aotCache must be a file, got the directory " + dir);
+                .hasMessage("aotCache must be a file, got the directory '" + dir + "'");
         Path readOnly = java.nio.file.Files.createDirectory(dir.resolve("read-only"));
         java.nio.file.Files.setPosixFilePermissions(readOnly, java.nio.file.attribute.PosixFilePermissions.fromString("r-xr-xr-x"));
         org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.isWritable(readOnly), "root writes anywhere");

@@ -7,7 +7,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -156,7 +158,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             supervisor = build();
         } catch (IllegalArgumentException e) {
-            throw CliException.usage(e.getMessage());
+            // the library's checks (Supervisor.Builder.build()), its settings named as this command's flags
+            throw CliException.usage(asFlags(e.getMessage()));
         }
         try {
             supervisor.main(); // a worker JVM ends in here
@@ -173,9 +176,6 @@ final class RunCommand implements Callable<Integer> {
         if (listen.size() > 1) {
             throw CliException.usage("only one --listen address is supported yet, got " + listen.size());
         }
-        if (daemon && pidFile == null) {
-            throw CliException.usage("--daemon needs --pidfile FILE: it is how you find and stop the daemon");
-        }
         if (logFile != null && !daemon) {
             throw CliException.usage("--log-file is for --daemon; in the foreground the log is this command's"
                     + " output: redirect it (> FILE)");
@@ -185,16 +185,6 @@ final class RunCommand implements Callable<Integer> {
         }
         if (readyShare != null && metrics == null) {
             throw CliException.usage("--ready-share needs --metrics HOST:PORT: /readyz is served there");
-        }
-        if (aotCache != null) {
-            Path parent = aotCache.toAbsolutePath().getParent();
-            if (parent == null || !Files.isDirectory(parent)) {
-                throw CliException.usage("--aot-cache must be a file in an existing directory, got '" + aotCache
-                        + "': create " + parent + " first");
-            }
-            if (Files.isDirectory(aotCache)) {
-                throw CliException.usage("--aot-cache must be a file, got the directory '" + aotCache + "'");
-            }
         }
         if (jvmOptions.stream().anyMatch(String::isBlank)) {
             throw CliException.usage("--jvm-opt must be a JVM option like -Xmx256m, got a blank one");
@@ -209,13 +199,6 @@ final class RunCommand implements Callable<Integer> {
                 : pidFile == null ? null : PoolAddress.besidePidFile(pidFile.toAbsolutePath().normalize()),
                 controlSocket != null ? "choose a shorter path" : "it goes beside --pidfile: choose a shorter"
                         + " --pidfile path, or give --control SOCKET");
-        Duration check = checkInterval == null ? Duration.ofSeconds(1) : checkInterval;
-        Duration timeout = workerTimeout == null ? Duration.ofSeconds(30) : workerTimeout;
-        if (check.compareTo(timeout) >= 0) {
-            throw CliException.usage("--check-interval (" + Durations.format(check) + ") must be shorter than "
-                    + "--worker-timeout (" + Durations.format(timeout) + "): a silent worker is only noticed on a"
-                    + " check");
-        }
         String[] workerArgs = args.toArray(String[]::new);
         if (!Supervisor.isWorkerProcess()) {
             WorkerClass.load(workerClass, classpath); // says what is wrong before anything starts
@@ -232,7 +215,12 @@ final class RunCommand implements Callable<Integer> {
         } else if (workers != null) {
             builder.workers(workers);
         }
-        builder.checkInterval(check).workerTimeout(timeout);
+        if (checkInterval != null) {
+            builder.checkInterval(checkInterval);
+        }
+        if (workerTimeout != null) {
+            builder.workerTimeout(workerTimeout);
+        }
         if (stopTimeout != null) {
             builder.stopTimeout(stopTimeout);
         }
@@ -290,6 +278,33 @@ final class RunCommand implements Callable<Integer> {
         workerJvmOptions.addAll(jvmOptions);
         builder.workerJvmOptions(workerJvmOptions.toArray(String[]::new));
         return builder.build();
+    }
+
+    /** The builder's setting names as this command's flags, longest first ("pidFile(path)" before "pidFile"). */
+    private static final Map<String, String> FLAGS = flags("daemonize(true)", "--daemon", "pidFile(path)",
+            "--pidfile FILE", "checkInterval", "--check-interval", "workerTimeout", "--worker-timeout", "stopTimeout",
+            "--stop-timeout", "aotCache", "--aot-cache", "workerJvmOptions", "--jvm-opt", "maxWorkerAge",
+            "--max-worker-age", "maxWorkerRss", "--max-worker-rss", "maxWorkerPss", "--max-worker-pss",
+            "reloadBatch", "--reload-batch", "readyShare", "--ready-share", "controlSocket", "--control", "pidFile",
+            "--pidfile", "stdout", "--stdout", "stderr", "--stderr", "metrics", "--metrics", "spares", "--spares",
+            "workerIds", "--worker-ids");
+
+    private static Map<String, String> flags(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+
+    /** A message of the library's checks, with each setting named as the flag that sets it here. */
+    static String asFlags(String message) {
+        String result = message;
+        for (Map.Entry<String, String> e : FLAGS.entrySet()) {
+            result = result.replaceAll("(?<![\\w/.=-])" + java.util.regex.Pattern.quote(e.getKey())
+                    + "(?![\\w/.=-])", java.util.regex.Matcher.quoteReplacement(e.getValue()));
+        }
+        return result;
     }
 
     /** Unix socket paths have at most 107 bytes; checked here to name the flag (the library names its setting). */

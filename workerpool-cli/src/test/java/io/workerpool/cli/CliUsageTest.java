@@ -104,7 +104,7 @@ class CliUsageTest {
                 Arguments.of("--control socket path must be at most 107 bytes long, got 130 bytes: /tmp/" + LONG
                         + ".sock; it goes beside --pidfile: choose a shorter --pidfile path, or give --control SOCKET",
                         new String[] {"--pidfile", "/tmp/" + LONG + ".pid", PKG + "RecordingWorker"}),
-                Arguments.of("pidFile and controlSocket must be different files, got /tmp/pool.pid for both",
+                Arguments.of("--pidfile and --control must be different files, got /tmp/pool.pid for both",
                         new String[] {"--pidfile", "/tmp/pool.pid", "--control", "/tmp/pool.pid",
                             PKG + "RecordingWorker"}),
                 Arguments.of("option '--classpath' (CP) should be specified only once",

@@ -1,13 +1,15 @@
 package io.workerpool.internal;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
 /**
  * The checks of {@code Supervisor.Builder#build()} that need more than a line: each throws an
- * IllegalArgumentException that says which setting is wrong, its value, and what to do.
+ * IllegalArgumentException that says which setting is wrong, its value, and what to do. The settings are named
+ * as the builder's methods; the CLI's {@code run} renames them to its flags (one set of checks for both).
  */
 public final class BuilderChecks {
     /** Shorter durations are lost when they cross to a worker in milliseconds. */
@@ -85,5 +87,58 @@ public final class BuilderChecks {
             }
             previous = option;
         }
+    }
+
+    /** A stale worker is only seen on a check: checks must come more often than the timeout. */
+    public static void requireCheckBeforeTimeout(Duration checkInterval, Duration workerTimeout) {
+        if (checkInterval.compareTo(workerTimeout) >= 0) {
+            throw new IllegalArgumentException("checkInterval (" + format(checkInterval) + ") must be shorter than"
+                    + " workerTimeout (" + format(workerTimeout) + "): a silent worker is only noticed on a check");
+        }
+    }
+
+    /** A file the master will create or replace: an existing, writable parent directory, not a directory. */
+    public static void requireWritableFile(String setting, Path file) {
+        if (file == null) {
+            return;
+        }
+        Path parent = file.getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new IllegalArgumentException(setting + " must be a file in an existing directory, got '" + file
+                    + "': create " + parent + " first");
+        }
+        if (!Files.isWritable(parent)) {
+            throw new IllegalArgumentException(setting + " must be a file in a directory this user can write, got '"
+                    + file + "': " + parent + " is not writable");
+        }
+        if (Files.isDirectory(file)) {
+            throw new IllegalArgumentException(setting + " must be a file, got the directory '" + file + "'");
+        }
+    }
+
+    /** Durations as people write them, the two largest units: "750ms", "4.2s", "1m 3s", "2h 10m", "3d 4h". */
+    public static String format(Duration d) {
+        long millis = d.toMillis();
+        if (millis < 1000) {
+            return millis + "ms";
+        }
+        if (millis < 10_000 && millis % 1000 != 0) {
+            return String.format(java.util.Locale.ROOT, "%.1fs", millis / 1000.0);
+        }
+        long seconds = d.toSeconds();
+        if (seconds < 60) {
+            return seconds + "s";
+        }
+        if (seconds < 3600) {
+            return pair(seconds / 60, "m", seconds % 60, "s");
+        }
+        if (seconds < 86_400) {
+            return pair(seconds / 3600, "h", seconds % 3600 / 60, "m");
+        }
+        return pair(seconds / 86_400, "d", seconds % 86_400 / 3600, "h");
+    }
+
+    private static String pair(long big, String bigUnit, long small, String smallUnit) {
+        return small == 0 ? big + bigUnit : big + bigUnit + " " + small + smallUnit;
     }
 }

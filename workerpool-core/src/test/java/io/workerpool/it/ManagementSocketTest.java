@@ -28,6 +28,8 @@ class ManagementSocketTest {
         Path socket = dir.resolve("pool.sock");
         try (PoolProcess pool = PoolProcess.in(dir).with("pidfile", pidfile).start()) {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
+            // A worker's main() runs as soon as it has sent "started": the master may not have read it yet.
+            pool.awaitLog("pool ready: 2 workers running", START);
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
 
             String status = request(socket, "status");

@@ -5,38 +5,45 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Hot spare worker JVMs: started, connected and warmed (classes loaded, shared socket received) but not yet
  * given an id, so the factory and the worker's callbacks have not run. When a worker exits, a spare that is
  * ready takes its id at once, which skips the JVM start; a new spare is started in the background. Spares
- * have negative placeholder ids (-1, -2, ...). Owned by the pool's loop thread.
+ * are numbered -1, -2, ... Refilled by the reconcile at start, on every check and after a promotion (not after a
+ * spare's own exit or failed start, so that a spare that cannot start is tried once per check, not in a loop).
+ * Owned by the pool's loop thread.
  */
 final class HotSpares {
-    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
-
     private final int wanted;
-    private final IntFunction<WorkerJvm> spawner;
     private final Map<Long, WorkerJvm> spares = new LinkedHashMap<>();
-    private int nextPlaceholder;
+    private int nextNumber;
+    private boolean due;
 
-    HotSpares(int wanted, IntFunction<WorkerJvm> spawner) {
+    HotSpares(int wanted) {
         this.wanted = wanted;
-        this.spawner = spawner;
     }
 
-    /** Starts spares until there are as many as wanted; called at start and on every check tick. */
-    void fill() {
-        while (spares.size() < wanted) {
-            WorkerJvm jvm = spawner.apply(-(++nextPlaceholder));
-            if (jvm == null) {
-                return; // could not start a JVM: the next tick tries again
-            }
-            spares.put(jvm.generation, jvm);
+    /** The next reconcile refills the spares. */
+    void due() {
+        due = true;
+    }
+
+    /** Whether the reconcile should start one more spare now. */
+    boolean wantsMore() {
+        if (due && spares.size() < wanted) {
+            return true;
         }
+        due = false;
+        return false;
+    }
+
+    int nextNumber() {
+        return ++nextNumber;
+    }
+
+    void add(WorkerJvm jvm) {
+        spares.put(jvm.generation, jvm);
     }
 
     boolean hasReady() {
@@ -44,7 +51,7 @@ final class HotSpares {
     }
 
     private static boolean ready(WorkerJvm jvm) {
-        return jvm.connection != null && !jvm.killPending && jvm.state != SlotState.STOPPING;
+        return jvm.connected && !jvm.killPending && jvm.state != SlotState.STOPPING;
     }
 
     /** A connected spare, taken out of the pool of spares; null when none is ready. */
@@ -59,10 +66,15 @@ final class HotSpares {
         return null;
     }
 
-    void exited(WorkerJvm jvm, String how) {
-        if (spares.remove(jvm.generation) != null && jvm.state != SlotState.STOPPING) {
-            LOG.warn("{} exited ({}); another will be started on the next check", jvm, how);
-        }
+    /** It could not be started: the next check tries again. */
+    void spawnFailed(WorkerJvm jvm) {
+        spares.remove(jvm.generation);
+        due = false;
+    }
+
+    /** True when it was a spare that exited by itself (not asked to stop): worth a warning. */
+    boolean exited(WorkerJvm jvm) {
+        return spares.remove(jvm.generation) != null && jvm.state != SlotState.STOPPING;
     }
 
     List<WorkerJvm> all() {

@@ -12,18 +12,13 @@ import io.workerpool.internal.channel.WorkerConnection;
 import io.workerpool.internal.launch.WorkerSpawner;
 
 /**
- * What the {@link Arbiter} needs from the world, as small interfaces: the clock, launching a JVM, the JVM's
- * process, its channel, and the admissions of the worker channel's server. {@link Pool} wires the real ones;
- * the deterministic simulation (tests, {@code PoolSimulationTest}) wires simulated JVMs and a simulated clock,
- * so every decision can be tried under orderings that a real machine rarely produces.
+ * What the loop's {@link CommandRunner} needs from the world to execute the core's {@link Command}s, as small
+ * interfaces: launching a JVM, the JVM's process, its channel, and the admissions of the worker channel's server.
+ * {@link Pool} wires the real ones. The core ({@link PoolCore}) uses none of them: the deterministic simulation
+ * ({@code PoolSimulationTest}) executes its commands against simulated JVMs and a simulated clock instead.
  */
 final class LoopPorts {
     private LoopPorts() {
-    }
-
-    /** Monotonic time in nanoseconds; the arbiter reads no other clock. */
-    interface Clock {
-        long nanoTime();
     }
 
     /** A worker JVM the pool started. Signals go through it, never through a raw pid the JDK may have reaped. */
@@ -145,7 +140,7 @@ final class LoopPorts {
         /** A promoted spare's records are replayed under its new id from now on. */
         void promoteTo(int workerId);
 
-        /** When the worker last showed life on the channel, on the arbiter's clock. */
+        /** When the worker last showed life on the channel, on the loop's clock (System.nanoTime). */
         long lastSeenNanos();
 
         void close();

@@ -25,7 +25,8 @@ import io.workerpool.internal.launch.WorkerSpawner;
 /**
  * The master: one loop, on the thread that called {@code Supervisor.main()}, fed by one queue of
  * {@link PoolEvent}s, as in gunicorn's arbiter. Signal handlers, process-exit callbacks, control-channel
- * readers, timers and API calls only enqueue; the loop alone changes pool state (in the {@link Arbiter}),
+ * readers, timers and API calls only enqueue; the loop alone changes pool state (in the {@link PoolCore}, whose
+ * commands its {@link CommandRunner} executes),
  * so "worker exited" and "stop requested" can't race. That thread also starts every worker JVM and lives
  * until the last one has exited, which the kernel's parent-death signal needs.
  */
@@ -40,10 +41,11 @@ public final class Pool {
     private final List<Callback> startCallbacks = new CopyOnWriteArrayList<>();
     private final List<Callback> shutdownCallbacks = new CopyOnWriteArrayList<>();
     private final LoopQueue events = new LoopQueue();
-    /** Ids of a pool not started yet; the arbiter owns them after that. */
+    /** Ids of a pool not started yet; the core owns them after that. */
     private final Set<Integer> initialIds;
     private volatile PoolState state = PoolState.NEW;
-    private volatile Arbiter arbiter;
+    private volatile PoolCore core;
+    private CommandRunner runner;
     private volatile Thread loopThread;
     private ScheduledThreadPoolExecutor timer;
     private final List<PoolObserver> observers = new CopyOnWriteArrayList<>();
@@ -103,7 +105,7 @@ public final class Pool {
     }
 
     public Set<Integer> workerIds() {
-        Arbiter a = arbiter;
+        PoolCore a = core;
         if (a != null) {
             return a.workerIds();
         }
@@ -118,7 +120,7 @@ public final class Pool {
 
     /** A graceful stop with its own timeout, as the control socket's {@code stop --timeout} asks. */
     public void terminate(Duration timeout, String cause) {
-        events.add(new PoolEvent.Call(() -> arbiter.requestPoolStop(false, cause, timeout), () -> { }));
+        events.add(new PoolEvent.Call(() -> core.requestPoolStop(false, cause, timeout), () -> { }));
     }
 
     public void interrupt() {
@@ -157,7 +159,7 @@ public final class Pool {
     }
 
     private CompletableFuture<Outcome> outcomeOf(String what,
-                                                 java.util.function.Function<Arbiter, CompletableFuture<Outcome>> op) {
+                                                 java.util.function.Function<PoolCore, CompletableFuture<Outcome>> op) {
         try {
             return onLoop(what, op);
         } catch (IllegalStateException | IllegalArgumentException e) {
@@ -176,15 +178,26 @@ public final class Pool {
 
     /** Log rotation: a daemon master reopens its log, running workers their stdout/stderr files. */
     public OutputReopen reopenOutput() {
-        return onLoop("reopen the output files", a -> a.reopenOutput("logs-reopen"));
+        return onLoop("reopen the output files", a -> {
+            boolean master = runner.reopenMasterLog("logs-reopen", a.workersHaveFiles());
+            return new OutputReopen(master, a.reopenOutput("logs-reopen", false));
+        });
     }
 
     public List<WorkerStatus> status() {
-        return onLoop("status", Arbiter::status);
+        return onLoop("status", c -> runner.status());
+    }
+
+    /** The workers' status and the reload's, read in one pass of the loop, so that they always agree. */
+    public record StatusReport(List<WorkerStatus> workers, String reload) {
+    }
+
+    public StatusReport statusReport() {
+        return onLoop("status", c -> new StatusReport(runner.status(), c.reloadStatus()));
     }
 
     public String reloadStatus() {
-        return onLoop("status", Arbiter::reloadStatus);
+        return onLoop("status", PoolCore::reloadStatus);
     }
 
     public PoolState state() {
@@ -196,13 +209,18 @@ public final class Pool {
      * not take before it ended fails with the pool's state (see {@link LoopQueue}), and whatever the call
      * throws, an {@code Error} too, is thrown here.
      */
-    private <T> T onLoop(String what, java.util.function.Function<Arbiter, T> action) {
-        if (state == PoolState.NEW || state == PoolState.STOPPED || arbiter == null) {
+    private <T> T onLoop(String what, java.util.function.Function<PoolCore, T> action) {
+        if (state == PoolState.NEW || state == PoolState.STOPPED || core == null) {
             throw notRunning(what);
         }
-        Supplier<T> call = () -> action.apply(arbiter);
+        Supplier<T> call = () -> action.apply(core);
         if (Thread.currentThread() == loopThread) {
-            return call.get();
+            // called back on the loop thread (an observer, a future's dependent): the core's commands run now
+            try {
+                return call.get();
+            } finally {
+                runner.flush();
+            }
         }
         return events.call(call, () -> notRunning(what));
     }
@@ -280,8 +298,10 @@ public final class Pool {
                 observers.add(startup.successor());
             }
             upgrade = new MasterUpgrade(config, startup, this);
-            arbiter = new Arbiter(config, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
-                    startup.channelServer()), System::nanoTime, events::add, this::schedule, Observers.of(observers),
+            core = new PoolCore(config, io.workerpool.internal.ops.MasterLog.workersFile(config, 1),
+                    io.workerpool.internal.ops.MasterLog.workersFile(config, 2), System.nanoTime());
+            runner = new CommandRunner(core, LoopPorts.Launcher.of(spawner), LoopPorts.Admissions.of(
+                    startup.channelServer()), events::add, this::schedule, Observers.of(observers),
                     startup.channelServer().telemetry());
             if (config.controlSocket() != null) {
                 startup.openManagementSocket(this);
@@ -308,26 +328,26 @@ public final class Pool {
             synchronized (initialIds) {
                 ids = List.copyOf(initialIds);
             }
-            LOG.info("pool starting {} {} (pid {})", Arbiter.workers(ids.size()), ids, ProcessHandle.current().pid());
-            arbiter.start(ids);
-            state = arbiter.state();
+            LOG.info("pool starting {} {} (pid {})", PoolCore.workers(ids.size()), ids, ProcessHandle.current().pid());
+            runner.start(ids);
+            state = core.state();
             publish(true); // the loop starts: liveness counts from here
             long period = config.checkInterval().toNanos();
             timer.scheduleAtFixedRate(() -> events.add(new PoolEvent.Tick()), period, period, TimeUnit.NANOSECONDS);
             Daemon.reportReady();
             loop();
             publish(false);
-            if (arbiter.haltReason() != null) {
+            if (core.haltReason() != null) {
                 if (startup.successor() != null) {
-                    startup.successor().failed(arbiter.haltReason()); // issue 15 (upgrade) hook
+                    startup.successor().failed(core.haltReason()); // issue 15 (upgrade) hook
                 }
-                throw new PoolStartException(arbiter.haltReason());
+                throw new PoolStartException(core.haltReason());
             }
         } finally {
             shutdownTimer();
             events.close();
-            arbiter.abandonPending("the pool stopped");
-            if (arbiter.state() == PoolState.STOPPED) {
+            runner.run(core.abandonPending("the pool stopped"));
+            if (core.state() == PoolState.STOPPED) {
                 // Every worker has exited, but its last log records may still be in its channel.
                 startup.channelServer().awaitReaders(DRAIN_TIMEOUT);
             }
@@ -340,7 +360,7 @@ public final class Pool {
     }
 
     private void loop() {
-        while (arbiter.state() != PoolState.STOPPED) {
+        while (core.state() != PoolState.STOPPED) {
             PoolEvent event;
             try {
                 event = events.take();
@@ -349,14 +369,14 @@ public final class Pool {
                 event = new PoolEvent.StopRequested(true, "master thread interrupted");
             }
             try {
-                arbiter.handle(event);
+                runner.deliver(event);
                 if (event instanceof PoolEvent.Tick) {
-                    orphans.onTick(arbiter::isWorkerPid);
+                    orphans.onTick(core::isWorkerPid);
                 }
             } catch (RuntimeException e) {
-                LOG.error("{}: failed to handle {}: {}", arbiter, event, e.toString(), e);
+                LOG.error("{}: failed to handle {}: {}", core, event, e.toString(), e);
             }
-            state = arbiter.state();
+            state = core.state();
             publish(event instanceof PoolEvent.Tick);
         }
     }
@@ -364,7 +384,7 @@ public final class Pool {
     /** Hands the HTTP threads a fresh snapshot; {@code checked} when the loop just ran its periodic check. */
     private void publish(boolean checked) {
         if (metricsServer != null) {
-            metricsServer.publish(arbiter.snapshot(), checked);
+            metricsServer.publish(runner.snapshot(), checked);
         }
     }
 

@@ -10,7 +10,29 @@ import io.workerpool.internal.channel.WorkerConnection;
  * late event about a replaced JVM is recognised and ignored.
  */
 public sealed interface PoolEvent {
-    record WorkerExited(int workerId, long generation, int status) implements PoolEvent {
+    /**
+     * The JVM's process ended and was reaped. The loop adds what it observed when it took the event
+     * ({@link CommandRunner#observe}): whether the JVM ever reached the master, the last error it logged before it
+     * started, and the tail of the workers' stderr file (for a JVM that never started).
+     */
+    record WorkerExited(int workerId, long generation, int status, boolean neverConnected, String bootError,
+                        Stderr stderr) implements PoolEvent {
+        public WorkerExited(int workerId, long generation, int status) {
+            this(workerId, generation, status, true, null, Stderr.NONE);
+        }
+    }
+
+    /** The end of the workers' stderr file, read by the loop for an exit's log line; empty strings without one. */
+    record Stderr(String described, String lastLines) {
+        static final Stderr NONE = new Stderr("", "");
+    }
+
+    /** The answer to a {@link Command.Spawn}: the JVM runs as {@code pid}, started with {@code options}. */
+    record JvmSpawned(long generation, long pid, java.util.List<String> options) implements PoolEvent {
+    }
+
+    /** The answer to a {@link Command.Spawn}: no JVM could be started ({@code command}: what was run). */
+    record SpawnFailed(long generation, String error, String command) implements PoolEvent {
     }
 
     record WorkerConnected(int workerId, long generation, LoopPorts.WorkerChannel connection) implements PoolEvent {
@@ -22,8 +44,15 @@ public sealed interface PoolEvent {
     record WorkerSaid(int workerId, long generation, Message message) implements PoolEvent {
     }
 
-    /** The control channel closed or broke; {@code protocolError} is null for a plain EOF. */
-    record WorkerDisconnected(int workerId, long generation, String protocolError) implements PoolEvent {
+    /**
+     * The control channel closed or broke; {@code protocolError} is null for a plain EOF. {@code bootError}: the
+     * last error the worker logged before it started, read by the loop from the closed channel.
+     */
+    record WorkerDisconnected(int workerId, long generation, String protocolError, String bootError)
+            implements PoolEvent {
+        public WorkerDisconnected(int workerId, long generation, String protocolError) {
+            this(workerId, generation, protocolError, null);
+        }
     }
 
     /** The worker did something no worker of this library does (see {@code WorkerChannelServer.blame}): kill it. */
@@ -40,7 +69,22 @@ public sealed interface PoolEvent {
     record KillDue(int workerId, long generation, String reason, boolean onlyIfNotReady) implements PoolEvent {
     }
 
-    record Tick() implements PoolEvent {
+    /**
+     * The periodic check. The loop adds what it read of each live JVM (by generation) and whether the AOT cache
+     * wants a training run, when it takes the event.
+     */
+    record Tick(java.util.Map<Long, Reading> readings, boolean aotTrainingDue) implements PoolEvent {
+        public Tick() {
+            this(java.util.Map.of(), false);
+        }
+    }
+
+    /**
+     * What the loop read of one JVM: when it last showed life on its channel (-1: not connected), its resident
+     * memory (-1: unknown or not asked) and its latest heartbeat sample (PSS), or null.
+     */
+    record Reading(long lastSeenNanos, long rssBytes, io.workerpool.internal.metrics.JvmSample sample) {
+        static final Reading NONE = new Reading(-1, -1, null);
     }
 
     record StopRequested(boolean interrupt, String cause) implements PoolEvent {

@@ -8,8 +8,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A rolling reload: every worker replaced by a fresh JVM, {@code batch} at a time (default one). The successor
@@ -17,13 +15,12 @@ import org.slf4j.LoggerFactory;
  * stop, so the pool never serves with fewer workers than it has. The next successor starts as soon as one is
  * ready, while the old JVM drains, so a reload costs one JVM start per batch rather than a start and a stop.
  * A successor that dies or stays unready aborts the reload and the old workers keep serving (successors
- * already started finish their swap). Driven by the {@link Arbiter}, on the pool's loop thread.
+ * already started finish their swap). Part of the core ({@link PoolCore}): it marks the slots to replace, the
+ * core's reconcile spawns the successors.
  */
 final class RollingReload {
-    private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
-
-    private final Arbiter arbiter;
-    private final PoolObserver observer;
+    private final PoolCore core;
+    private final Command.Outbox out;
     private final int batch;
     private final Deque<Integer> pending = new ArrayDeque<>();
     private final Set<Integer> starting = new HashSet<>(); // ids whose successor is not ready yet
@@ -38,9 +35,9 @@ final class RollingReload {
     /** Completes with this run's outcome: what reloadAsync()/restartWorkerAsync() return. */
     private CompletableFuture<Outcome> outcome = CompletableFuture.completedFuture(Outcome.done("no reload yet"));
 
-    RollingReload(Arbiter arbiter, PoolObserver observer, int batch) {
-        this.arbiter = arbiter;
-        this.observer = observer;
+    RollingReload(PoolCore core, int batch) {
+        this.core = core;
+        this.out = core.out;
         this.batch = batch;
     }
 
@@ -57,14 +54,14 @@ final class RollingReload {
         CompletableFuture<Outcome> result = outcome;
         this.kind = kind;
         this.cause = cause;
-        startedNanos = arbiter.now();
+        startedNanos = core.now;
         replaced = 0;
         starting.clear();
         draining.clear();
         pending.clear();
         pending.addAll(ids);
-        observer.reloadStarted(cause);
-        LOG.info("reload ({}): replacing {} worker(s) {} at a time, each new one ready before the old one stops",
+        out.notify(o -> o.reloadStarted(cause));
+        out.info("reload ({}): replacing {} worker(s) {} at a time, each new one ready before the old one stops",
                 cause, ids.size(), batch);
         next();
         return result;
@@ -72,36 +69,29 @@ final class RollingReload {
 
     private void next() {
         while (starting.size() < batch && !pending.isEmpty()) {
-            WorkerSlot slot = arbiter.slot(pending.poll());
-            if (slot == null || slot.active == null || slot.successor != null) {
-                // removed meanwhile, or waiting for a restart that brings fresh code anyway, or a successor of an
-                // earlier (failed) reload is still on its way to take over (found by PoolSimulationTest)
+            WorkerSlot slot = core.slot(pending.poll());
+            if (slot == null || core.state != PoolState.RUNNING || !slot.wantSuccessor()) {
+                // removed (or being removed) meanwhile, or waiting for a restart that brings fresh code anyway, or
+                // stopping, or a successor of an earlier (failed) reload is still on its way to take over (found
+                // by PoolSimulationTest): the reconcile spawns the successor of the others
                 continue;
             }
-            LOG.info("reload ({}): starting a new JVM for worker {}", cause, slot.id);
-            if (!arbiter.startSuccessor(slot)) {
-                fail("could not start a new JVM for worker " + slot.id);
-                return;
-            }
+            out.info("reload ({}): starting a new JVM for worker {}", cause, slot.id);
             starting.add(slot.id);
         }
         if (!starting.isEmpty() || !draining.isEmpty()) {
             return;
         }
-        long millis = (arbiter.now() - startedNanos) / 1_000_000;
+        long millis = (core.now - startedNanos) / 1_000_000;
         lastResult = "completed (" + cause + "): " + replaced + " worker(s) replaced in " + millis + " ms";
-        LOG.info("reload {}", lastResult);
+        out.info("reload {}", lastResult);
         running = false;
-        observer.reloadFinished(lastResult);
-        observer.replacementEnded(kind.label(), "completed");
-        outcome.complete(Outcome.done(lastResult));
+        finished("completed", Outcome.done(lastResult));
     }
 
     /** The successor reported ready: now, and only now, the old JVM is asked to stop. */
     void successorReady(WorkerSlot slot) {
-        if (slot.active != null) {
-            arbiter.stopGracefully(slot.active, kind, "replaced by " + slot.successor);
-        }
+        core.stops.stopGracefully(slot.active(), kind, "replaced by " + slot.successor());
         if (running && starting.remove(slot.id)) {
             draining.add(slot.id);
             next();
@@ -132,10 +122,8 @@ final class RollingReload {
             starting.clear();
             draining.clear();
             lastResult = "aborted (" + cause + "): " + why;
-            LOG.warn("reload {}", lastResult);
-            observer.reloadFinished(lastResult);
-            observer.replacementEnded(kind.label(), "aborted");
-            outcome.complete(Outcome.aborted(lastResult));
+            out.warn("reload {}", lastResult);
+            finished("aborted", Outcome.aborted(lastResult));
         }
     }
 
@@ -145,10 +133,16 @@ final class RollingReload {
         starting.clear();
         draining.clear();
         lastResult = "failed (" + cause + "): " + why + "; the old workers keep serving";
-        LOG.error("reload {}", lastResult);
-        observer.reloadFinished(lastResult);
-        observer.replacementEnded(kind.label(), "failed");
-        outcome.complete(Outcome.aborted(lastResult));
+        out.error("reload {}", lastResult);
+        finished("failed", Outcome.aborted(lastResult));
+    }
+
+    private void finished(String how, Outcome result) {
+        String line = lastResult;
+        String label = kind.label();
+        out.notify(o -> o.reloadFinished(line));
+        out.notify(o -> o.replacementEnded(label, how));
+        out.complete(outcome, result);
     }
 
     boolean isRunning() {

@@ -81,11 +81,13 @@ final class ManagementRequests {
     }
 
     private String statusJson() {
-        List<WorkerStatus> workers = pool.status();
+        // Rows and reload status from one pass of the loop: a completed reload's reply never shows the old JVM
+        Pool.StatusReport report = pool.statusReport();
+        List<WorkerStatus> workers = report.workers();
         StringBuilder json = new StringBuilder(256);
         json.append("{\"pid\":").append(ProcessHandle.current().pid())
                 .append(",\"state\":").append(Json.string(pool.state().name()))
-                .append(",\"reload\":").append(Json.string(pool.reloadStatus()));
+                .append(",\"reload\":").append(Json.string(report.reload()));
         if (pool.metricsAddress() != null) {
             json.append(",\"metrics\":").append(Json.string(pool.metricsAddress()));
         }

@@ -30,9 +30,9 @@ class ListenDescriptorCopyTest {
     @Test
     void whatTheHandoffSendsStaysTheListeningSocketAfterAStopClosesTheOriginalAndItsNumberIsReused()
             throws Exception {
-        PoolConfig config = new PoolConfig(List.of(0), Duration.ofMillis(200), Duration.ofSeconds(2),
-                Duration.ofMillis(500), null, null, new InetSocketAddress("127.0.0.1", 0), null, 16, null, null,
-                false, List.of(), null, 0, 0, 1, null, 0, null);
+        PoolConfig config = PoolConfig.builder().workerIds(List.of(0)).checkInterval(Duration.ofMillis(200))
+                .workerTimeout(Duration.ofSeconds(2)).stopTimeout(Duration.ofMillis(500))
+                .listen(new InetSocketAddress("127.0.0.1", 0)).listenBacklog(16).readyShare(0).build();
         MasterStartup startup = new MasterStartup(config);
         startup.start(event -> { });
         List<FileChannel> reusing = new ArrayList<>();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 /**
- * Deterministic simulation of the master's decisions (issue 11): the real {@link Arbiter} driven by
+ * Deterministic simulation of the master's decisions (issue 11): the real {@link PoolCore} driven by
  * {@link SimWorld}'s simulated JVMs and clock, from a seed. Random interleavings of spawns that succeed, fail or
  * hang before their hello, exits at any moment, lost heartbeats, duplicate messages, every API and control request
  * and signal (also twice and during a stop); after every step the invariants below are checked. Then the world
@@ -30,7 +30,7 @@ class PoolSimulationTest {
     private static final long MS = SimWorld.MS;
 
     @Test
-    void theArbitersInvariantsHoldUnderRandomInterleavings() {
+    void theCoresInvariantsHoldUnderRandomInterleavings() {
         ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(
                 "io.workerpool.Supervisor");
         Level level = log.getLevel();
@@ -60,17 +60,24 @@ class PoolSimulationTest {
         long done = 0;
         int runs = 0;
         long began = System.nanoTime();
+        long recycles = 0;
+        long trainings = 0;
+        long reopens = 0;
         while (done < total) {
             long seed = seeds.nextLong();
             Run run = new Run(seed, CHAOS_STEPS, Integer.MAX_VALUE, false);
             done += run.steps;
             runs++;
+            recycles += run.world.recycles;
+            trainings += run.world.trainingRuns;
+            reopens += run.world.reopens;
             if (!run.violations().isEmpty()) {
                 throw new AssertionError(shrink(seed, run));
             }
         }
-        System.out.printf("pool simulation: %d steps in %d runs (master seed %d) in %d ms%n", done, runs, master,
-                (System.nanoTime() - began) / 1_000_000);
+        System.out.printf("pool simulation: %d steps in %d runs (master seed %d) in %d ms; %d recycles, %d AOT"
+                + " training runs, %d log reopens%n", done, runs, master, (System.nanoTime() - began) / 1_000_000,
+                recycles, trainings, reopens);
     }
 
     /**
@@ -106,7 +113,7 @@ class PoolSimulationTest {
         Run(long seed, int chaosSteps, int budget, boolean tracing) {
             this.world = new SimWorld(seed, tracing);
             this.budget = budget;
-            world.arbiter.start(world.config.workerIds());
+            world.start();
             for (int i = 0; i < chaosSteps && !ended(); i++) {
                 step(true);
                 if (!world.violations.isEmpty()) {
@@ -134,7 +141,7 @@ class PoolSimulationTest {
         }
 
         private boolean ended() {
-            return world.arbiter.state() == PoolState.STOPPED;
+            return world.core.state() == PoolState.STOPPED;
         }
 
         private void step(boolean chaos) {
@@ -154,10 +161,20 @@ class PoolSimulationTest {
         }
 
         private void deliver(PoolEvent event) {
-            world.log(() -> "loop: " + event);
-            PoolState before = world.arbiter.state();
-            world.arbiter.handle(event);
-            if (before != PoolState.STOPPING && world.arbiter.state() == PoolState.STOPPING) {
+            PoolState before = world.core.state();
+            world.reopenExpected = null;
+            world.reopenSends = 0;
+            int reopensBefore = world.reopens;
+            world.deliver(event);
+            if (world.reopenExpected != null && Math.max(0, world.reopenExpected) != world.reopenSends) {
+                world.violation("logs-reopen said " + world.reopenExpected + " worker(s) reopen, "
+                        + world.reopenSends + " were asked");
+            }
+            if (event instanceof PoolEvent.OperationSignal(String name) && name.equals("USR1")
+                    && world.reopens != reopensBefore + 1) {
+                world.violation("SIGUSR1 reopened the master's log " + (world.reopens - reopensBefore) + " times");
+            }
+            if (before != PoolState.STOPPING && world.core.state() == PoolState.STOPPING) {
                 world.stopBeganAt = world.now;
                 world.interruptStop = event instanceof PoolEvent.StopRequested s && s.interrupt();
                 if (world.interruptStop) {
@@ -173,8 +190,8 @@ class PoolSimulationTest {
             List<SimJvm> alive = world.alive();
             SimJvm victim = alive.isEmpty() ? null : alive.get(r.nextInt(alive.size()));
             int id = r.nextInt(5);
-            Arbiter a = world.arbiter;
-            int what = r.nextInt(16);
+            PoolCore a = world.core;
+            int what = r.nextInt(20);
             if ((what == 9 || what == 10) && r.nextInt(12) != 0) {
                 what = 15; // stops are rarer than the rest, so that runs are long enough for reloads and backoffs
             }
@@ -208,6 +225,17 @@ class PoolSimulationTest {
                     } } }
                 case 13 -> world.jvms.stream().filter(j -> !j.alive).findAny().ifPresent(j -> // a late duplicate exit
                         world.enqueue("exit", new PoolEvent.WorkerExited(j.id, j.generation, 0)));
+                case 16 -> { if (victim != null) { // memory grows: recycling by RSS or PSS, when configured
+                    victim.rssBytes += r.nextLong(20, 250) << 20;
+                    victim.pssBytes += r.nextLong(20, 250) << 20; } }
+                case 17 -> { if (world.config.aotCache() != null) { // a deploy: the AOT cache is stale
+                    world.aotTrainingDue = true; } }
+                case 18 -> call("logs-reopen", () -> { // as Pool.reopenOutput: the master's log first, then the core
+                    world.reopens++;
+                    int count = a.reopenOutput("logs-reopen", false);
+                    world.reopenExpected = count;
+                    return count; });
+                case 19 -> world.enqueue("signal", new PoolEvent.OperationSignal("USR1"));
                 default -> world.advance(r.nextLong(1, 3000) * MS);
             }
         }
@@ -228,7 +256,7 @@ class PoolSimulationTest {
 
         /** After every step. */
         private void check() {
-            Arbiter a = world.arbiter;
+            PoolCore a = world.core;
             PoolState state = a.state();
             Map<Integer, Integer> serving = new java.util.HashMap<>();
             for (SimJvm jvm : world.jvms) {
@@ -245,9 +273,9 @@ class PoolSimulationTest {
             for (Integer id : a.workerIds()) {
                 WorkerSlot slot = a.slot(id);
                 if (slot.bootErrorsInARow > RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW
-                        || slot.bootErrorsInARow == RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW && !slot.failed) {
+                        || slot.bootErrorsInARow == RestartPolicy.MAX_BOOT_ERRORS_IN_A_ROW && !slot.failed()) {
                     world.violation("worker " + id + " had " + slot.bootErrorsInARow + " boot errors in a row"
-                            + (slot.failed ? "" : " and was not given up on"));
+                            + (slot.failed() ? "" : " and was not given up on"));
                 }
             }
             if (world.stopBeganAt >= 0 && state != PoolState.STOPPED
@@ -261,24 +289,59 @@ class PoolSimulationTest {
         private void calmDown() {
             world.calm = true;
             world.bootFailureRate = 0;
+            // a leak as the calm begins: every worker past the memory limits, which must recycle them all
+            world.alive().stream().filter(j -> !j.training && j.id >= 0).forEach(j -> {
+                j.rssBytes += 400L << 20;
+                j.pssBytes += 400L << 20;
+            });
             long until = world.now + 120_000 * MS;
             while (world.now < until && !ended() && world.violations.isEmpty()) {
                 step(false);
             }
+            while (world.hasEvents() && !ended() && world.violations.isEmpty()) { // what has happened, the loop knows
+                deliver(world.takeEvent());
+                check();
+            }
             if (ended() || !world.violations.isEmpty()) {
                 return;
             }
-            // converged: every id running (or given up), the spares wanted, no JVM more
-            List<WorkerStatus> status = world.arbiter.status();
-            long spares = status.stream().filter(s -> s.state().equals("SPARE")).count();
-            long running = status.stream().filter(s -> s.state().equals("RUNNING")).count();
-            long failed = status.stream().filter(s -> s.state().equals("FAILED")).count();
-            if (running + failed + spares != status.size() || spares != world.config.spares()
-                    || world.alive().size() != running + spares) {
-                world.violation("not converged after the calm: " + status.stream().map(s -> s.id() + " " + s.state())
-                        .toList() + ", " + world.alive().size() + " JVMs alive, " + world.config.spares()
-                        + " spare(s) wanted");
+            // converged: every id running (or given up, or being recycled: a replacement in progress), the spares
+            // wanted, no JVM more
+            int expected = world.config.spares();
+            List<String> wrong = new ArrayList<>();
+            for (Integer id : world.core.workerIds()) {
+                WorkerSlot slot = world.core.slot(id);
+                switch (slot.phase()) {
+                    case WorkerSlot.Phase.Serving(WorkerJvm jvm) when jvm.state == SlotState.RUNNING -> expected++;
+                    case WorkerSlot.Phase.Replacing(WorkerJvm old, WorkerJvm next) when recycling()
+                            && old.state != SlotState.STARTING -> expected += next == null ? 1 : 2;
+                    case WorkerSlot.Phase.Failed f -> { }
+                    default -> wrong.add(slot.toString());
+                }
             }
+            expected += (int) world.alive().stream().filter(j -> j.training).count();
+            for (SimJvm jvm : world.alive()) {
+                if (!jvm.training && jvm.id >= 0 && (world.config.maxWorkerRssBytes() > 0
+                        && jvm.rssBytes > world.config.maxWorkerRssBytes() || world.config.maxWorkerPssBytes() > 0
+                        && jvm.pssBytes > world.config.maxWorkerPssBytes()) && jvm.firstStopRequest == null) {
+                    wrong.add(jvm + " is over its memory limit and was not recycled");
+                }
+            }
+            if (world.aotTrainingDue || world.alive().stream().anyMatch(j -> j.training)) {
+                wrong.add("the AOT cache's training run did not run (due " + world.aotTrainingDue + ")");
+            }
+            List<WorkerStatus> status = world.status();
+            long spares = status.stream().filter(s -> s.state().equals("SPARE")).count();
+            if (!wrong.isEmpty() || spares != world.config.spares() || world.alive().size() != expected) {
+                world.violation("not converged after the calm: " + wrong + ", " + status.stream()
+                        .map(s -> s.id() + " " + s.state()).toList() + ", " + world.alive().size() + " JVMs alive, "
+                        + expected + " expected, " + world.config.spares() + " spare(s) wanted");
+            }
+        }
+
+        private boolean recycling() {
+            return world.config.maxWorkerAge() != null || world.config.maxWorkerRssBytes() > 0
+                    || world.config.maxWorkerPssBytes() > 0;
         }
 
         private void stop() {
@@ -293,7 +356,7 @@ class PoolSimulationTest {
             if (!ended()) {
                 return;
             }
-            world.arbiter.abandonPending("the pool stopped");
+            world.execute(world.core.abandonPending("the pool stopped"));
             if (!world.alive().isEmpty()) {
                 world.violation("the pool stopped with JVMs alive: " + world.alive());
             }

@@ -1,36 +1,42 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.core.Role;
+import io.workerpool.internal.metrics.JvmSample;
 import io.workerpool.internal.wire.ExitCodes;
 import io.workerpool.internal.wire.Message;
-import java.io.IOException;
-import java.nio.channels.ClosedChannelException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import io.workerpool.internal.launch.WorkerCommand;
 
 /**
- * The world around the {@link Arbiter} in a deterministic simulation: a simulated clock, simulated worker JVMs
- * (which boot, fail to boot, hang before their hello, crash, freeze, ignore a stop, and handle stop and interrupt
- * as the worker side does), and the loop's queue, from which events of different sources are taken in a random
- * order while each source keeps its own order. Everything random comes from one seed.
+ * The world around the {@link PoolCore} in a deterministic simulation: a simulated clock, simulated worker JVMs
+ * (which boot, fail to boot, hang before their hello, crash, freeze, ignore a stop, grow in memory, and handle stop
+ * and interrupt as the worker side does), a simulated AOT cache, and the loop's queue, from which events of
+ * different sources are taken in a random order while each source keeps its own order. It executes the core's
+ * commands as {@link CommandRunner} does for real. Everything random comes from one seed.
  */
 final class SimWorld {
     static final long MS = 1_000_000L;
 
     final SplittableRandom random;
     final PoolConfig config;
-    final Arbiter arbiter;
+    final PoolCore core;
     final List<String> violations = new ArrayList<>();
     final List<String> trace;
     final List<SimJvm> jvms = new ArrayList<>();
+    final Map<Long, SimJvm> byGeneration = new HashMap<>();
     final List<CompletableFuture<?>> futures = new ArrayList<>();
     long now = 1_000 * MS;
     private long sequence;
@@ -42,6 +48,17 @@ final class SimWorld {
     boolean calm;
     long stopBeganAt = -1;
     boolean interruptStop;
+    /** The simulated AOT cache: a training run is wanted (none configured: never). */
+    boolean aotTrainingDue;
+    int trainingRuns;
+    int recycles;
+    /** How many times the master's own log was reopened (logs-reopen, SIGUSR1). */
+    int reopens;
+    /** What a logs-reopen call just said, and how many ReopenOutput messages its commands sent. */
+    Integer reopenExpected;
+    int reopenSends;
+    /** The commands of the event being handled (for invariants that look at one decision). */
+    private List<Command> lastCommands = List.of();
 
     private record Agenda(long due, long sequence, Runnable action) implements Comparable<Agenda> {
         @Override
@@ -57,12 +74,24 @@ final class SimWorld {
     SimWorld(long seed, boolean tracing) {
         random = new SplittableRandom(seed);
         trace = tracing ? new ArrayList<>() : null;
-        config = new PoolConfig(List.of(0, 1, 2).subList(0, 1 + random.nextInt(3)), Duration.ofMillis(200),
-                Duration.ofSeconds(2), Duration.ofMillis(500 + random.nextInt(2500)), null, null, null, null, 0, null,
-                null, false, List.of(), null, 0, random.nextInt(3), 1 + random.nextInt(2), null, 1.0, null);
+        config = PoolConfig.builder()
+                .workerIds(List.of(0, 1, 2).subList(0, 1 + random.nextInt(3)))
+                .checkInterval(Duration.ofMillis(200))
+                .workerTimeout(Duration.ofSeconds(2))
+                .stopTimeout(Duration.ofMillis(500 + random.nextInt(2500)))
+                .spares(random.nextInt(3))
+                .reloadBatch(1 + random.nextInt(2))
+                .maxWorkerAge(random.nextInt(3) == 0 ? Duration.ofSeconds(5 + random.nextInt(30)) : null)
+                .maxWorkerRssBytes(random.nextInt(3) == 0 ? 300L << 20 : 0)
+                .maxWorkerPssBytes(random.nextInt(3) == 0 ? 250L << 20 : 0)
+                .aotCache(random.nextInt(3) == 0 ? Path.of("/sim/app.aot") : null)
+                .build();
+        aotTrainingDue = config.aotCache() != null;
         bootFailureRate = random.nextInt(4) == 0 ? 0.6 : 0.05;
-        arbiter = new Arbiter(config, new Launcher(), new Admissions(), () -> now, e -> enqueue("exit", e),
-                this::schedule, new PoolObserver() { }, new io.workerpool.internal.metrics.WorkerTelemetry());        tick();
+        boolean files = random.nextBoolean();
+        core = new PoolCore(config, files ? Path.of("/sim/out.log") : null, files ? Path.of("/sim/err.log") : null,
+                random.nextLong());
+        tick();
     }
 
     /** The loop's periodic check, at a fixed rate as Pool's timer sends it. */
@@ -80,7 +109,7 @@ final class SimWorld {
     }
 
     void violation(String what) {
-        violations.add(String.format("at %.3f s: %s; pool: %s", now / 1e9, what, arbiter));
+        violations.add(String.format("at %.3f s: %s; pool: %s", now / 1e9, what, core));
     }
 
     void at(long delay, Runnable action) {
@@ -89,14 +118,6 @@ final class SimWorld {
 
     void enqueue(String source, PoolEvent event) {
         inbox.add(new Queued(source, event));
-    }
-
-    private void schedule(Duration delay, PoolEvent event) {
-        if (event instanceof PoolEvent.RestartDue && (delay.isNegative()
-                || delay.compareTo(RestartPolicy.MAX_BACKOFF) > 0)) {
-            violation("restart backoff " + delay + " out of [0, " + RestartPolicy.MAX_BACKOFF + "]");
-        }
-        at(delay.toNanos(), () -> enqueue("timer", event));
     }
 
     boolean hasEvents() {
@@ -125,12 +146,134 @@ final class SimWorld {
         }
     }
 
+    // ---- the loop: what CommandRunner does for real ----
+
+    void start() {
+        execute(core.start(config.workerIds(), now, aotTrainingDue));
+    }
+
+    /** One event from the queue, with what the loop observes added, and the spawn results it leads to. */
+    void deliver(PoolEvent first) {
+        Deque<PoolEvent> pending = new ArrayDeque<>();
+        pending.add(first);
+        while (!pending.isEmpty()) {
+            PoolEvent event = observe(pending.poll());
+            log(() -> "loop: " + (event instanceof PoolEvent.Tick ? "Tick" : event));
+            lastCommands = core.handle(event, now);
+            lastCommands.forEach(c -> execute(c, pending));
+        }
+    }
+
+    void execute(List<Command> commands) {
+        Deque<PoolEvent> pending = new ArrayDeque<>();
+        commands.forEach(c -> execute(c, pending));
+        pending.forEach(this::deliver);
+    }
+
+    List<Command> lastCommands() {
+        return lastCommands;
+    }
+
+    private PoolEvent observe(PoolEvent event) {
+        if (event instanceof PoolEvent.Tick) {
+            Map<Long, PoolEvent.Reading> readings = new HashMap<>();
+            for (SimJvm jvm : jvms) {
+                if (jvm.alive) {
+                    readings.put(jvm.generation, new PoolEvent.Reading(jvm.connected ? jvm.lastSeenNanos() : -1,
+                            jvm.rssBytes, new JvmSample(0, 0, 0, 0, 0, 0, jvm.rssBytes, jvm.pssBytes, 0)));
+                }
+            }
+            return new PoolEvent.Tick(readings, aotTrainingDue);
+        }
+        return event;
+    }
+
+    private void execute(Command command, Deque<PoolEvent> pending) {
+        switch (command) {
+            case Command.Spawn c -> pending.add(spawn(c));
+            case Command.Send c -> {
+                SimJvm jvm = byGeneration.get(c.jvm().generation);
+                if (c.message() instanceof Message.ReopenOutput) {
+                    reopenSends++;
+                }
+                if (jvm != null) {
+                    jvm.receive(c.message());
+                }
+            }
+            case Command.Signal c -> {
+                SimJvm jvm = byGeneration.get(c.generation());
+                if (jvm != null) {
+                    jvm.signal(c.signal());
+                }
+            }
+            case Command.Kill c -> {
+                SimJvm jvm = byGeneration.get(c.generation());
+                if (jvm != null) {
+                    jvm.kill();
+                }
+            }
+            case Command.Arm c -> schedule(c.delay(), c.event());
+            case Command.Complete<?> c -> complete(c);
+            case Command.Log c -> {
+                if (c.line().contains(": recycling it (")) {
+                    recycles++;
+                }
+                log(() -> "log " + c.level() + " " + c.line());
+            }
+            case Command.AotTrainingExited c -> { } // trained, or given up on: not due either way
+            case Command.ReopenMasterLog c -> reopens++;
+            case Command.Promote c -> { }
+            case Command.CloseChannel c -> { }
+            case Command.Notify c -> { }
+            case Command.CheckAotCache c -> { }
+        }
+    }
+
+    private static <T> void complete(Command.Complete<T> c) {
+        c.future().complete(c.value());
+    }
+
+    private void schedule(Duration delay, PoolEvent event) {
+        if (event instanceof PoolEvent.RestartDue && (delay.isNegative()
+                || delay.compareTo(RestartPolicy.MAX_BACKOFF) > 0)) {
+            violation("restart backoff " + delay + " out of [0, " + RestartPolicy.MAX_BACKOFF + "]");
+        }
+        at(delay.toNanos(), () -> enqueue("timer", event));
+    }
+
+    private PoolEvent spawn(Command.Spawn c) {
+        PoolState state = core.state();
+        if (state == PoolState.STOPPING || state == PoolState.STOPPED) {
+            violation("spawned a JVM for " + c.role() + " once the stop began");
+        }
+        if (c.role() instanceof Role.Worker(int id) && core.slot(id) != null && core.slot(id).failed()) {
+            violation("spawned a JVM for worker " + id + ", which was given up on");
+        }
+        if (c.role() instanceof Role.Training) {
+            if (jvms.stream().anyMatch(j -> j.alive && j.training)) {
+                violation("a second AOT training run started while one runs");
+            }
+            aotTrainingDue = false; // the cache marks its training started
+            trainingRuns++;
+        }
+        if (!calm && random.nextInt(50) == 0) {
+            log(() -> "spawn " + c + " fails"); // (a training run that cannot start: the cache gives up)
+            return new PoolEvent.SpawnFailed(c.generation(), "simulated: cannot start a JVM", "sim");
+        }
+        SimJvm jvm = new SimJvm(this, c.channelId(), c.generation(), nextPid++, c.role() instanceof Role.Training);
+        jvms.add(jvm);
+        byGeneration.put(jvm.generation, jvm);
+        log(() -> "spawn " + jvm);
+        jvm.boot();
+        return new PoolEvent.JvmSpawned(jvm.generation, jvm.pid, List.of());
+    }
+
     /**
      * A replacement is ready-gated: while the pool runs, a JVM serving an id is asked to stop only once the JVM
      * that replaces it (alive, not asked to stop, not being killed) has reported started.
      */
     void firstStopRequest(SimJvm jvm) {
-        if (arbiter.state() != PoolState.RUNNING || jvm.id < 0) {
+        if (core.state() != PoolState.RUNNING || jvm.id < 0) {
             return;
         }
         for (SimJvm other : jvms) {
@@ -145,69 +288,28 @@ final class SimWorld {
         return jvms.stream().filter(j -> j.alive).toList();
     }
 
-    private final class Launcher implements LoopPorts.Launcher {
-        @Override
-        public String newSecret() {
-            return "s" + sequence++;
-        }
+    List<WorkerStatus> status() {
+        return core.status(now, new PoolCore.Readings() {
+            @Override
+            public long lastSeenNanos(long generation) {
+                SimJvm jvm = byGeneration.get(generation);
+                return jvm == null || !jvm.connected ? -1 : jvm.lastSeenNanos();
+            }
 
-        @Override
-        public LoopPorts.WorkerProcess spawn(int workerId, String secret, List<String> extraOptions, Path log)
-                throws IOException {
-            PoolState state = arbiter.state();
-            if (state == PoolState.STOPPING || state == PoolState.STOPPED) {
-                violation("spawned a JVM for " + workerId + " once the stop began");
+            @Override
+            public long rssBytes(long generation) {
+                SimJvm jvm = byGeneration.get(generation);
+                return jvm == null ? -1 : jvm.rssBytes;
             }
-            WorkerSlot slot = arbiter.slot(workerId);
-            if (slot != null && slot.failed) {
-                violation("spawned a JVM for worker " + workerId + ", which was given up on");
-            }
-            if (!calm && random.nextInt(50) == 0) {
-                throw new IOException("simulated: cannot start a JVM");
-            }
-            SimJvm jvm = new SimJvm(SimWorld.this, workerId, nextPid++);
-            jvms.add(jvm);
-            log(() -> "spawn " + jvm);
-            jvm.boot();
-            return jvm;
-        }
-
-        @Override
-        public WorkerCommand command() {
-            return null;
-        }
+        });
     }
-
-    /** The worker channel's server: hands the arbiter each JVM's generation through {@link SimJvm#generation}. */
-    private final class Admissions implements LoopPorts.Admissions {
-        @Override
-        public void admit(int workerId, long generation, String secret) {
-            pendingGeneration = generation;
-        }
-
-        @Override
-        public void spawned(String secret, long pid) {
-        }
-
-        @Override
-        public boolean revoke(int workerId, long generation) {
-            for (SimJvm jvm : jvms) {
-                if (jvm.generation == generation) {
-                    return !jvm.connectedOnce;
-                }
-            }
-            return true;
-        }
-    }
-
-    long pendingGeneration;
 
     /** One simulated worker JVM, master side (process, channel) and worker side (boot, stop, interrupt). */
-    static final class SimJvm implements LoopPorts.WorkerProcess, LoopPorts.WorkerChannel {
+    static final class SimJvm {
         final SimWorld world;
         final long pid;
         final long generation;
-        final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        final boolean training;
         /** The worker id it serves: its spawn id, or the one a spare is assigned. */
         int id;
         boolean alive = true;
@@ -218,18 +320,22 @@ final class SimWorld {
         long frozenAt;
         boolean stubborn;
         boolean killed;
+        long rssBytes = 100L << 20;
+        long pssBytes = 80L << 20;
         /** Alive and not yet asked to stop when an interrupting pool stop began: it must be interrupted. */
         boolean interruptDue;
         /** The worker side: a stop request turned isRunning() false; an interrupt reached main first. */
         boolean stopRequested;
         boolean interrupted;
         String firstStopRequest;
+        int reopened;
 
-        SimJvm(SimWorld world, int id, long pid) {
+        SimJvm(SimWorld world, int id, long generation, long pid, boolean training) {
             this.world = world;
             this.id = id;
             this.pid = pid;
-            this.generation = world.pendingGeneration;
+            this.generation = generation;
+            this.training = training;
         }
 
         private SplittableRandom random() {
@@ -238,6 +344,11 @@ final class SimWorld {
 
         void boot() {
             SplittableRandom r = random();
+            if (training) { // runs the program once, writes the cache, exits: no factory, no id
+                world.at(r.nextLong(10, 600) * MS, this::connect);
+                world.at(r.nextLong(500, 20_000) * MS, () -> exit(r.nextInt(5) == 0 ? 1 : 0));
+                return;
+            }
             stubborn = !world.calm && r.nextInt(20) == 0;
             if (!world.calm && r.nextInt(25) == 0) {
                 return; // hangs before its hello: silence kills it
@@ -255,7 +366,7 @@ final class SimWorld {
             }
             connected = true;
             connectedOnce = true;
-            world.enqueue(source(), new PoolEvent.WorkerConnected(id, generation, (LoopPorts.WorkerChannel) this));
+            world.enqueue(source(), new PoolEvent.WorkerConnected(id, generation, (LoopPorts.WorkerChannel) null));
             if (id >= 0) {
                 runFactory();
             }
@@ -291,7 +402,9 @@ final class SimWorld {
                 connected = false;
                 world.enqueue(source(), new PoolEvent.WorkerDisconnected(id, generation, null));
             }
-            exit.complete(status); // the arbiter's callback enqueues WorkerExited, as the JDK's reaper does
+            // the JDK's reaper enqueues the exit; the loop adds whether it ever reached the master
+            world.enqueue("exit", new PoolEvent.WorkerExited(id, generation, status, !connectedOnce, null,
+                    PoolEvent.Stderr.NONE));
         }
 
         /** The worker side of a stop or an interrupt: the interrupt reaches main before isRunning turns false. */
@@ -313,7 +426,7 @@ final class SimWorld {
             if (stubborn || frozen) {
                 return; // only SIGKILL ends it
             }
-            long millis = random().nextLong(0, world.arbiter.stopTimeout().toMillis() * 3 / 2 + 1);
+            long millis = random().nextLong(0, world.core.stopTimeout().toMillis() * 3 / 2 + 1);
             world.at(millis * MS, () -> {
                 if (alive && connected) {
                     world.enqueue(source(), new PoolEvent.WorkerSaid(id, generation, new Message.Stopping()));
@@ -324,18 +437,7 @@ final class SimWorld {
 
         // ---- the master's side: process ----
 
-        @Override
-        public long pid() {
-            return pid;
-        }
-
-        @Override
-        public CompletableFuture<Integer> exitStatus() {
-            return exit;
-        }
-
-        @Override
-        public void signal(int signal) {
+        void signal(int signal) {
             if (!alive) {
                 return;
             }
@@ -348,24 +450,18 @@ final class SimWorld {
             }
         }
 
-        @Override
-        public void kill(boolean descendants) {
+        void kill() {
             world.log(() -> "SIGKILL to " + this);
             killed = true;
             world.at(random().nextLong(0, 30) * MS, () -> exit(128 + 9));
         }
 
-        @Override
-        public long rssBytes() {
-            return 100L << 20;
-        }
-
         // ---- the master's side: channel ----
 
-        @Override
-        public void send(Message message) throws IOException {
+        /** A message on its channel; one sent after the channel closed is lost, as a closed socket loses it. */
+        void receive(Message message) {
             if (!alive || !connected) {
-                throw new ClosedChannelException();
+                return;
             }
             world.log(() -> "send " + message + " to " + this);
             switch (message) {
@@ -375,31 +471,19 @@ final class SimWorld {
                     id = assign.workerId();
                     runFactory();
                 }
+                case Message.ReopenOutput ignored -> reopened++;
                 default -> { }
             }
         }
 
-        @Override
-        public String bootError() {
-            return null;
-        }
-
-        @Override
-        public void promoteTo(int workerId) {
-        }
-
-        @Override
-        public long lastSeenNanos() {
+        long lastSeenNanos() {
             return frozen ? frozenAt : world.now;
         }
 
         @Override
-        public void close() {
-        }
-
-        @Override
         public String toString() {
-            return "jvm " + pid + " (gen " + generation + ", id " + id + (alive ? "" : ", exited") + ")";
+            return (training ? "training jvm " : "jvm ") + pid + " (gen " + generation + ", id " + id
+                    + (alive ? "" : ", exited") + ")";
         }
     }
 }

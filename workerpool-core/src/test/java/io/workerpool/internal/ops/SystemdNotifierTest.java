@@ -35,7 +35,7 @@ class SystemdNotifierTest {
             long after = Posix.monotonicMicros();
             notifier.reloadFinished("completed (SIGHUP): 2 worker(s) replaced in 900 ms");
             notifier.poolStopping("SIGTERM");
-            notifier.reloadFinished("aborted (SIGHUP): the pool is stopping"); // as Arbiter does when stopping
+            notifier.reloadFinished("aborted (SIGHUP): the pool is stopping"); // as the core (RollingReload) does when stopping
 
             List<String> messages = receiveAll(systemd);
             assertThat(messages).hasSize(5);

@@ -1,0 +1,99 @@
+package io.workerpool.internal.master;
+
+import io.workerpool.internal.metrics.ExitCause;
+import io.workerpool.internal.metrics.PssRecycling;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The core's decisions on the periodic check: a JVM silent for longer than workerTimeout is killed (after a thread
+ * dump), and a worker past its age or memory limit is recycled through the reload's ready-gated replacement. Part
+ * of {@link PoolCore}; what it reads of the JVMs comes in the {@link PoolEvent.Tick}.
+ */
+final class Health {
+    private static final Duration DUMP_GRACE = Duration.ofMillis(500);
+
+    private final PoolCore core;
+    private final Command.Outbox out;
+
+    Health(PoolCore core) {
+        this.core = core;
+        this.out = core.out;
+    }
+
+    void killSilentWorkers(Map<Long, PoolEvent.Reading> readings) {
+        long timeoutNanos = core.config.workerTimeout().toNanos();
+        for (WorkerJvm jvm : List.copyOf(core.live.values())) {
+            if (jvm.killPending || jvm.state == SlotState.STOPPING || jvm.isTraining()) {
+                continue; // the training JVM has its own deadline: it is silent while the JDK writes the cache
+            }
+            long silence = jvm.silenceNanos(core.now, reading(readings, jvm).lastSeenNanos());
+            if (silence > timeoutNanos) {
+                out.warn("{} sent no heartbeat for {} ms (workerTimeout {} ms): frozen, stopped or starved?"
+                        + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
+                        silence / 1_000_000, core.config.workerTimeout().toMillis());
+                jvm.killPending = true;
+                jvm.stopCause = ExitCause.STALE;
+                int id = jvm.id();
+                long pid = jvm.pid();
+                out.notify(o -> o.workerKilledAsStale(id, pid));
+                out.add(new Command.Signal(jvm.generation, Signals.SIGQUIT));
+                out.arm(DUMP_GRACE, new PoolEvent.KillDue(jvm.id(), jvm.generation, null, false));
+            }
+        }
+    }
+
+    private static PoolEvent.Reading reading(Map<Long, PoolEvent.Reading> readings, WorkerJvm jvm) {
+        return readings.getOrDefault(jvm.generation, PoolEvent.Reading.NONE);
+    }
+
+    /**
+     * Recycling (maxWorkerAge, maxWorkerRss, maxWorkerPss): one worker at a time, through the reload's
+     * ready-gated path, and only while no reload runs.
+     */
+    void recycleOldOrLargeWorkers(Map<Long, PoolEvent.Reading> readings) {
+        var config = core.config;
+        if (core.state != PoolState.RUNNING || core.reload.isRunning()
+                || config.maxWorkerAge() == null && config.maxWorkerRssBytes() == 0
+                && config.maxWorkerPssBytes() == 0) {
+            return;
+        }
+        long now = core.now;
+        for (WorkerSlot slot : core.slots.values()) {
+            if (!(slot.phase() instanceof WorkerSlot.Phase.Serving(WorkerJvm jvm)) || jvm.state != SlotState.RUNNING) {
+                continue;
+            }
+            String cause = null;
+            String kind = "age";
+            if (config.maxWorkerAge() != null) {
+                long limit = (long) (config.maxWorkerAge().toNanos() * (1 + jvm.ageJitter));
+                if (now - jvm.spawnedNanos > limit) {
+                    cause = "age " + PoolCore.formatMillis((now - jvm.spawnedNanos) / 1_000_000)
+                            + " passed maxWorkerAge " + PoolCore.formatMillis(config.maxWorkerAge().toMillis())
+                            + " (+" + Math.round(jvm.ageJitter * 100) + "% jitter)";
+                }
+            }
+            if (cause == null && config.maxWorkerRssBytes() > 0) {
+                long rss = reading(readings, jvm).rssBytes();
+                if (rss > config.maxWorkerRssBytes()) {
+                    kind = "rss";
+                    cause = "RSS " + rss / (1024 * 1024) + " MB passed maxWorkerRss "
+                            + config.maxWorkerRssBytes() / (1024 * 1024) + " MB";
+                }
+            }
+            if (cause == null && config.maxWorkerPssBytes() > 0) { // issue 16 hook: the PSS decision
+                cause = PssRecycling.reason(reading(readings, jvm).sample(), config.maxWorkerPssBytes());
+                kind = cause == null ? kind : "pss";
+            }
+            if (cause != null) {
+                slot.recycles++;
+                out.info("{}: recycling it (recycle #{} of this id): {}", jvm, slot.recycles, cause);
+                String k = kind;
+                out.notify(o -> o.workerRecycling(slot.id, k));
+                core.reload.start(ExitCause.RECYCLE, "recycle of worker " + slot.id + ": " + cause, List.of(slot.id));
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.workerpool.internal.master;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.core.Role;
+import io.workerpool.internal.wire.Message;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The core as a function (issue 11): events in, commands out, no process, no clock. The simulation
+ * ({@link PoolSimulationTest}) tries the orderings; these pin down a few decisions one command at a time.
+ */
+class PoolCoreTest {
+    private static final long MS = 1_000_000L;
+
+    private final PoolCore core = new PoolCore(PoolConfig.builder().workerIds(List.of(0, 1))
+            .checkInterval(Duration.ofMillis(200)).workerTimeout(Duration.ofSeconds(2))
+            .stopTimeout(Duration.ofSeconds(1)).build(), null, null, 42);
+
+    @Test
+    void startSpawnsOneJvmPerIdAndTheirResultsComeBackAsEvents() {
+        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
+        assertThat(spawns).extracting(Command.Spawn::role).containsExactly(new Role.Worker(0), new Role.Worker(1));
+        assertThat(core.toString()).isEqualTo("pool [RUNNING] [worker 0 [STARTING] (pid not yet known),"
+                + " worker 1 [STARTING] (pid not yet known)]");
+        core.handle(new PoolEvent.JvmSpawned(spawns.get(0).generation(), 4242, List.of()), 1_001 * MS);
+        assertThat(core.slot(0).toString()).isEqualTo("worker 0 [STARTING] (pid 4242)");
+        assertThat(core.isWorkerPid(4242)).isTrue();
+    }
+
+    @Test
+    void aQuickExitBacksOffThenTheRestartTimerServesTheIdAgain() {
+        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
+        long generation = spawns.get(0).generation();
+        core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
+        List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 1, false, null,
+                PoolEvent.Stderr.NONE), 1_100 * MS);
+        assertThat(spawns(exit)).isEmpty();
+        PoolEvent.RestartDue due = exit.stream().filter(c -> c instanceof Command.Arm a
+                && a.event() instanceof PoolEvent.RestartDue).map(c -> (PoolEvent.RestartDue) ((Command.Arm) c)
+                .event()).findFirst().orElseThrow();
+        assertThat(exit).contains(new Command.Arm(Duration.ofMillis(100), due));
+        assertThat(core.slot(0).phase()).isInstanceOf(WorkerSlot.Phase.Backoff.class);
+        assertThat(spawns(core.handle(due, 1_200 * MS))).extracting(Command.Spawn::role)
+                .containsExactly(new Role.Worker(0));
+    }
+
+    @Test
+    void aStopAsksEveryJvmAndNothingIsSpawnedAfterIt() {
+        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
+        spawns.forEach(s -> core.handle(new PoolEvent.JvmSpawned(s.generation(), 100 + s.generation(), List.of()),
+                1_000 * MS));
+        core.handle(new PoolEvent.WorkerConnected(0, spawns.get(0).generation(), (LoopPorts.WorkerChannel) null),
+                1_010 * MS);
+        List<Command> stop = core.handle(new PoolEvent.StopRequested(true, "SIGINT"), 1_020 * MS);
+        assertThat(stop).anyMatch(c -> c instanceof Command.Send s && s.message() instanceof Message.Interrupt);
+        assertThat(stop).contains(new Command.Signal(spawns.get(1).generation(), Signals.SIGINT)); // not connected
+        assertThat(stop).contains(new Command.Arm(Duration.ofSeconds(1), new PoolEvent.StopDeadline()));
+        List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, spawns.get(0).generation(), 0, false, null,
+                PoolEvent.Stderr.NONE), 1_030 * MS);
+        assertThat(spawns(exit)).isEmpty();
+        core.handle(new PoolEvent.WorkerExited(1, spawns.get(1).generation(), 130, true, null,
+                PoolEvent.Stderr.NONE), 1_040 * MS);
+        assertThat(core.state()).isEqualTo(PoolState.STOPPED);
+    }
+
+    private static List<Command.Spawn> spawns(List<Command> commands) {
+        return commands.stream().filter(Command.Spawn.class::isInstance).map(Command.Spawn.class::cast).toList();
+    }
+}
