@@ -1,5 +1,6 @@
 package io.workerpool.cli;
 
+import io.workerpool.internal.Durations;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;

@@ -1,5 +1,6 @@
 package io.workerpool.cli;
 
+import io.workerpool.internal.Durations;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.workerpool.cli;
 
+import io.workerpool.internal.Durations;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.workerpool.cli;
 
+import io.workerpool.internal.Durations;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -92,8 +92,8 @@ public final class BuilderChecks {
     /** A stale worker is only seen on a check: checks must come more often than the timeout. */
     public static void requireCheckBeforeTimeout(Duration checkInterval, Duration workerTimeout) {
         if (checkInterval.compareTo(workerTimeout) >= 0) {
-            throw new IllegalArgumentException("checkInterval (" + format(checkInterval) + ") must be shorter than"
-                    + " workerTimeout (" + format(workerTimeout) + "): a silent worker is only noticed on a check");
+            throw new IllegalArgumentException("checkInterval (" + Durations.format(checkInterval) + ") must be shorter than"
+                    + " workerTimeout (" + Durations.format(workerTimeout) + "): a silent worker is only noticed on a check");
         }
     }
 
@@ -114,31 +114,5 @@ public final class BuilderChecks {
         if (Files.isDirectory(file)) {
             throw new IllegalArgumentException(setting + " must be a file, got the directory '" + file + "'");
         }
-    }
-
-    /** Durations as people write them, the two largest units: "750ms", "4.2s", "1m 3s", "2h 10m", "3d 4h". */
-    public static String format(Duration d) {
-        long millis = d.toMillis();
-        if (millis < 1000) {
-            return millis + "ms";
-        }
-        if (millis < 10_000 && millis % 1000 != 0) {
-            return String.format(java.util.Locale.ROOT, "%.1fs", millis / 1000.0);
-        }
-        long seconds = d.toSeconds();
-        if (seconds < 60) {
-            return seconds + "s";
-        }
-        if (seconds < 3600) {
-            return pair(seconds / 60, "m", seconds % 60, "s");
-        }
-        if (seconds < 86_400) {
-            return pair(seconds / 3600, "h", seconds % 3600 / 60, "m");
-        }
-        return pair(seconds / 86_400, "d", seconds % 86_400 / 3600, "h");
-    }
-
-    private static String pair(long big, String bigUnit, long small, String smallUnit) {
-        return small == 0 ? big + bigUnit : big + bigUnit + " " + small + smallUnit;
     }
 }

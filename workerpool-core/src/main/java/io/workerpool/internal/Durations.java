@@ -1,14 +1,14 @@
-package io.workerpool.cli;
+package io.workerpool.internal;
 
 import java.time.Duration;
 
-/** Durations as people write them: 500ms, 3s, 1m 5s, 2h 10m. */
-final class Durations {
+/** Durations as people write them, in log lines, errors and the CLI: 500ms, 3s, 1m 5s, 2h 10m. */
+public final class Durations {
     private Durations() {
     }
 
     /** The two largest units: "750ms", "4.2s", "1m 3s", "2h 10m", "3d 4h". */
-    static String format(Duration d) {
+    public static String format(Duration d) {
         long millis = d.toMillis();
         if (millis < 1000) {
             return millis + "ms";
