@@ -93,6 +93,8 @@ public final class WorkerChannelServer implements AutoCloseable {
     private final Set<Thread> readers = ConcurrentHashMap.newKeySet();
     /** Connections of workers that said a valid hello, until their reader ends: the watchdog's list. */
     private final Set<WorkerConnection> connections = ConcurrentHashMap.newKeySet();
+    /** By JVM generation, while its reader runs: completed once its last records were replayed. */
+    private final Map<Long, CompletableFuture<Void>> readerEnds = new ConcurrentHashMap<>();
     /** Accepted connections that have not been identified yet (see {@link #MAX_UNIDENTIFIED_CONNECTIONS}). */
     private final java.util.concurrent.atomic.AtomicInteger unidentified =
             new java.util.concurrent.atomic.AtomicInteger();
@@ -131,6 +133,15 @@ public final class WorkerChannelServer implements AutoCloseable {
         channelServer.acceptThread.start();
         Thread.ofPlatform().daemon().name("workerpool-control-watchdog").start(channelServer::watchSends);
         return channelServer;
+    }
+
+    /**
+     * Completes once the channel's reader of that JVM has replayed its last records and ended (at once when it
+     * has none): the master says a JVM exited only after what it logged before it died.
+     */
+    public CompletableFuture<Void> readerEnded(long generation) {
+        CompletableFuture<Void> end = readerEnds.get(generation);
+        return end == null ? CompletableFuture.completedFuture(null) : end.copy();
     }
 
     /** Called once per log record replayed, from the reader threads (concurrently): for the metrics. */
@@ -286,8 +297,20 @@ public final class WorkerChannelServer implements AutoCloseable {
             return;
         }
         Thread.currentThread().setName("workerpool-control-reader-" + connection.workerId());
-        connections.add(connection);
-        events.accept(new PoolEvent.WorkerConnected(connection.workerId(), connection.generation(), connection));
+        CompletableFuture<Void> readerEnd = new CompletableFuture<>();
+        readerEnds.put(connection.generation(), readerEnd);
+        try {
+            connections.add(connection);
+            events.accept(new PoolEvent.WorkerConnected(connection.workerId(), connection.generation(), connection));
+            readToTheEnd(connection);
+        } finally {
+            readerEnds.remove(connection.generation());
+            readerEnd.complete(null);
+        }
+    }
+
+    /** Replays the worker's frames until its channel ends, then says so to the loop. */
+    private void readToTheEnd(WorkerConnection connection) {
         String protocolError = null;
         try {
             readUntilClosed(connection);

@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class CommandRunner implements PoolCore.Readings {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
+    /** How long a JVM's exit waits for its channel's reader to replay what it logged before it died. */
+    static final Duration EXIT_AFTER_LAST_RECORDS = Duration.ofSeconds(1);
 
     private final PoolCore core;
     private final PoolConfig config;
@@ -202,8 +205,12 @@ final class CommandRunner implements PoolCore.Readings {
                     training ? aotCache.trainingLog() : null);
             admissions.spawned(secret, process.pid());
             handles.put(generation, new Handle(process, epoch));
-            process.exitStatus().thenAccept(status -> events.accept(new PoolEvent.WorkerExited(id, generation,
-                    status)));
+            // The exit is told after the JVM's last log records were replayed (its channel read to the end),
+            // so the master's line about it follows them; a reader stuck for long does not hold it back.
+            process.exitStatus().thenCompose(status -> admissions.readerEnded(generation)
+                            .completeOnTimeout(null, EXIT_AFTER_LAST_RECORDS.toMillis(), TimeUnit.MILLISECONDS)
+                            .thenApply(ended -> status))
+                    .thenAccept(status -> events.accept(new PoolEvent.WorkerExited(id, generation, status)));
             return new PoolEvent.JvmSpawned(generation, process.pid(), options);
         } catch (IOException e) {
             admissions.revoke(id, generation);

@@ -110,6 +110,9 @@ final class LoopPorts {
         /** Forgets the JVM; true when it never connected. */
         boolean revoke(int workerId, long generation);
 
+        /** Completes when the JVM's channel has been read to its end (at once when it has none). */
+        CompletableFuture<Void> readerEnded(long generation);
+
         static Admissions of(WorkerChannelServer server) {
             return new Admissions() {
                 @Override
@@ -125,6 +128,11 @@ final class LoopPorts {
                 @Override
                 public boolean revoke(int workerId, long generation) {
                     return server.revoke(workerId, generation);
+                }
+
+                @Override
+                public CompletableFuture<Void> readerEnded(long generation) {
+                    return server.readerEnded(generation);
                 }
             };
         }
