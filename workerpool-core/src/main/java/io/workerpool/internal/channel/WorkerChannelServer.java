@@ -29,7 +29,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.workerpool.internal.ops.AcceptBackoff;
-import io.workerpool.internal.master.PoolEvent;
+import io.workerpool.internal.core.PoolEvent;
 import io.workerpool.internal.launch.WorkerAotCache;
 
 /**

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.workerpool.internal.master.WorkerJvm;
+import io.workerpool.internal.core.WorkerJvm;
 
 /**
  * The workers' JDK AOT cache ({@code aotCache(file)}, JEP 483/514): what each spawn adds to its command line,

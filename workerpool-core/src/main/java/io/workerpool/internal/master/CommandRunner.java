@@ -2,7 +2,11 @@ package io.workerpool.internal.master;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.core.Command;
+import io.workerpool.internal.core.PoolCore;
+import io.workerpool.internal.core.PoolEvent;
 import io.workerpool.internal.core.Role;
+import io.workerpool.internal.core.WorkerJvm;
 import io.workerpool.internal.launch.StderrTail;
 import io.workerpool.internal.launch.WorkerAotCache;
 import io.workerpool.internal.metrics.PoolSnapshot;

@@ -17,7 +17,7 @@ import io.workerpool.internal.launch.WorkerSpawner;
  * {@link Pool} wires the real ones. The core ({@link PoolCore}) uses none of them: the deterministic simulation
  * ({@code PoolSimulationTest}) executes its commands against simulated JVMs and a simulated clock instead.
  */
-final class LoopPorts {
+public final class LoopPorts {
     private LoopPorts() {
     }
 
@@ -139,7 +139,7 @@ final class LoopPorts {
     }
 
     /** The master's end of one connected worker's channel. */
-    interface WorkerChannel {
+    public interface WorkerChannel {
         void send(Message message) throws IOException;
 
         /** The last error the worker logged before it started, or null. */

@@ -1,5 +1,6 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.core.PoolEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

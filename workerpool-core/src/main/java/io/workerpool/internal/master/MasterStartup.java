@@ -2,6 +2,7 @@ package io.workerpool.internal.master;
 
 import io.workerpool.PoolStartException;
 import io.workerpool.internal.PoolConfig;
+import io.workerpool.internal.core.PoolEvent;
 import io.workerpool.internal.posix.DescriptorHandoff;
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.posix.PosixException;

@@ -1,9 +1,10 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.core.Role;
+import io.workerpool.internal.master.LoopPorts;
+import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.Message;
 import java.time.Duration;
 import java.util.List;
@@ -57,7 +58,7 @@ class PoolCoreTest {
                 1_010 * MS);
         List<Command> stop = core.handle(new PoolEvent.StopRequested(true, "SIGINT"), 1_020 * MS);
         assertThat(stop).anyMatch(c -> c instanceof Command.Send s && s.message() instanceof Message.Interrupt);
-        assertThat(stop).contains(new Command.Signal(spawns.get(1).generation(), Signals.SIGINT)); // not connected
+        assertThat(stop).contains(new Command.Signal(spawns.get(1).generation(), Posix.SIGINT)); // not connected
         assertThat(stop).contains(new Command.Arm(Duration.ofSeconds(1), new PoolEvent.StopDeadline()));
         List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, spawns.get(0).generation(), 0, false, null,
                 PoolEvent.Stderr.NONE), 1_030 * MS);

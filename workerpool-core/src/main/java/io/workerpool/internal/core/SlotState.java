@@ -1,4 +1,4 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 /** The state of one worker id in the pool. */
 public enum SlotState {

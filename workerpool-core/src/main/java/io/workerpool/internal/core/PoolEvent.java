@@ -1,5 +1,6 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
+import io.workerpool.internal.master.LoopPorts;
 import io.workerpool.internal.wire.Message;
 import io.workerpool.internal.channel.WorkerConnection;
 
@@ -12,7 +13,7 @@ import io.workerpool.internal.channel.WorkerConnection;
 public sealed interface PoolEvent {
     /**
      * The JVM's process ended and was reaped. The loop adds what it observed when it took the event
-     * ({@link CommandRunner#observe}): whether the JVM ever reached the master, the last error it logged before it
+     * ({@code CommandRunner.observe}): whether the JVM ever reached the master, the last error it logged before it
      * started, and the tail of the workers' stderr file (for a JVM that never started).
      */
     record WorkerExited(int workerId, long generation, int status, boolean neverConnected, String bootError,
@@ -24,7 +25,7 @@ public sealed interface PoolEvent {
 
     /** The end of the workers' stderr file, read by the loop for an exit's log line; empty strings without one. */
     record Stderr(String described, String lastLines) {
-        static final Stderr NONE = new Stderr("", "");
+        public static final Stderr NONE = new Stderr("", "");
     }
 
     /** The answer to a {@link Command.Spawn}: the JVM runs as {@code pid}, started with {@code options}. */

@@ -1,4 +1,4 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import java.util.concurrent.CompletableFuture;
 

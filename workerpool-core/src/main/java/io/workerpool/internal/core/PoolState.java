@@ -1,4 +1,4 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 /** The master's lifecycle: NEW → STARTING → RUNNING → STOPPING → STOPPED; a failed start goes straight to STOPPED. */
 public enum PoolState {

@@ -1,8 +1,8 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.core.Role;
+import io.workerpool.internal.master.PoolObserver;
 import io.workerpool.internal.metrics.PoolSnapshot;
 import io.workerpool.internal.wire.Message;
 import java.nio.file.Path;
@@ -17,23 +17,22 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
-import io.workerpool.internal.core.Outcome;
 
 /**
  * The master's decisions: a state machine that performs no I/O and reads no clock. {@link #handle} takes one
  * {@link PoolEvent} with the current monotonic time and returns the {@link Command}s it decided, which the loop
- * ({@link Pool}, through {@link CommandRunner}) or the simulation executes; a command's result comes back as a
+ * ({@code Pool}, through {@code CommandRunner}) or the simulation executes; a command's result comes back as a
  * later event. Every event ends with {@link #reconcile()}, the one place that spawns. The decisions are split by
  * what they decide: {@link Exits} (exits and backoff), {@link Stops} (stopping JVMs and the pool), {@link WorkerNews}
  * (what workers say), {@link Operations} (reload, restart, signals, log rotation),
  * {@link Scaling} (add, remove, scale), {@link Health} (silence and recycling), {@link RollingReload} and
  * {@link HotSpares}; each worker id's phase is a {@link WorkerSlot.Phase}.
  */
-final class PoolCore {
+public final class PoolCore {
     /** Generous: on two busy cores a training run takes 10-20 s, most of it the JDK assembling the cache. */
     static final Duration AOT_TRAINING_TIMEOUT = Duration.ofMinutes(5);
 
-    final PoolConfig config;
+    public final PoolConfig config;
     final Command.Outbox out = new Command.Outbox();
     final Map<Integer, WorkerSlot> slots = new LinkedHashMap<>();
     /** Every JVM started and not seen to exit (active, successor, spare, training), by generation. */
@@ -59,7 +58,7 @@ final class PoolCore {
      * @param workersStdout the workers' stdout file to reopen on log rotation, or null (see {@code MasterLog})
      * @param seed          for the recycling jitter, so that a simulation replays exactly
      */
-    PoolCore(PoolConfig config, Path workersStdout, Path workersStderr, long seed) {
+    public PoolCore(PoolConfig config, Path workersStdout, Path workersStderr, long seed) {
         this.config = config;
         this.random = new SplittableRandom(seed);
         this.spares = new HotSpares(config.spares());
@@ -73,7 +72,7 @@ final class PoolCore {
     }
 
     /** Starts every initial worker at once; they boot in parallel. */
-    List<Command> start(Iterable<Integer> ids, long now, boolean aotTrainingDue) {
+    public List<Command> start(Iterable<Integer> ids, long now, boolean aotTrainingDue) {
         this.now = now;
         for (int id : ids) {
             slots.put(id, new WorkerSlot(id));
@@ -89,7 +88,7 @@ final class PoolCore {
     }
 
     /** One event: its decisions, then {@link #reconcile()}; returns every command decided, in order. */
-    List<Command> handle(PoolEvent event, long now) {
+    public List<Command> handle(PoolEvent event, long now) {
         this.now = now;
         switch (event) {
             case PoolEvent.JvmSpawned e -> onSpawned(e);
@@ -118,7 +117,7 @@ final class PoolCore {
     }
 
     /** The commands decided outside {@link #handle} (an API call run directly on the loop thread), in order. */
-    List<Command> drain() {
+    public List<Command> drain() {
         reconcile();
         return out.drain();
     }
@@ -207,36 +206,36 @@ final class PoolCore {
 
     // ---- requests (API, management socket, signals), handed to the decider they belong to ----
 
-    void addWorker(int id) {
+    public void addWorker(int id) {
         scaling.addWorker(id);
     }
 
-    CompletableFuture<Integer> removeWorker(int id) {
+    public CompletableFuture<Integer> removeWorker(int id) {
         return scaling.removeWorker(id);
     }
 
-    CompletableFuture<Outcome> scaleTo(int count) {
+    public CompletableFuture<Outcome> scaleTo(int count) {
         return scaling.scaleTo(count);
     }
 
-    CompletableFuture<Outcome> reload(String cause) {
+    public CompletableFuture<Outcome> reload(String cause) {
         return operations.reload(cause);
     }
 
-    CompletableFuture<Outcome> restartWorker(int id) {
+    public CompletableFuture<Outcome> restartWorker(int id) {
         return operations.restartWorker(id);
     }
 
     /** See {@link Operations#reopenOutput}. */
-    int reopenOutput(String cause, boolean masterLog) {
+    public int reopenOutput(String cause, boolean masterLog) {
         return operations.reopenOutput(cause, masterLog);
     }
 
-    boolean workersHaveFiles() {
+    public boolean workersHaveFiles() {
         return operations.workersHaveFiles();
     }
 
-    void requestPoolStop(boolean interrupt, String cause, Duration timeout) {
+    public void requestPoolStop(boolean interrupt, String cause, Duration timeout) {
         stops.requestPoolStop(interrupt, cause, timeout);
     }
 
@@ -244,7 +243,7 @@ final class PoolCore {
      * The loop ended: every future still open completes (the returned commands say so), so that no caller waits
      * forever. No reconcile: nothing is started once the loop has ended, whatever the state it ended in.
      */
-    List<Command> abandonPending(String why) {
+    public List<Command> abandonPending(String why) {
         scaling.abandonPending(why);
         return out.drain();
     }
@@ -252,17 +251,17 @@ final class PoolCore {
     // ---- queries (the loop thread's, or published) ----
 
     /** What the loop reads of a JVM for a query: when it last showed life on its channel, its resident memory. */
-    interface Readings {
+    public interface Readings {
         long lastSeenNanos(long generation);
 
         long rssBytes(long generation);
     }
 
-    PoolState state() {
+    public PoolState state() {
         return state;
     }
 
-    Set<Integer> workerIds() {
+    public Set<Integer> workerIds() {
         return publishedIds;
     }
 
@@ -274,7 +273,7 @@ final class PoolCore {
         return stops.stopTimeout();
     }
 
-    String haltReason() {
+    public String haltReason() {
         return exits.haltReason();
     }
 
@@ -282,12 +281,12 @@ final class PoolCore {
         return live.size();
     }
 
-    String reloadStatus() {
+    public String reloadStatus() {
         return reload.status();
     }
 
     /** Whether {@code pid} is a JVM this pool started and still waits for (worker, successor, spare, training). */
-    boolean isWorkerPid(long pid) {
+    public boolean isWorkerPid(long pid) {
         return live.values().stream().anyMatch(jvm -> jvm.pid == pid);
     }
 
@@ -296,7 +295,7 @@ final class PoolCore {
         List.copyOf(live.values()).forEach(action);
     }
 
-    List<WorkerStatus> status(long now, Readings readings) {
+    public List<WorkerStatus> status(long now, Readings readings) {
         List<WorkerStatus> result = new ArrayList<>();
         for (WorkerSlot slot : slots.values()) {
             WorkerJvm jvm = slot.active();
@@ -315,7 +314,7 @@ final class PoolCore {
     }
 
     /** For the health endpoints and metrics: see {@link PoolSnapshots}. */
-    PoolSnapshot snapshot(long now, Readings readings) {
+    public PoolSnapshot snapshot(long now, Readings readings) {
         return PoolSnapshots.take(state, slots.values(), spares.all().size(), config.readyShare(), now, readings);
     }
 
@@ -333,7 +332,7 @@ final class PoolCore {
     }
 
     /** "1 worker", "2 workers". */
-    static String workers(int count) {
+    public static String workers(int count) {
         return count == 1 ? "1 worker" : count + " workers";
     }
 

@@ -1,6 +1,5 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
-import io.workerpool.internal.core.Role;
 import io.workerpool.internal.launch.WorkerAotCache;
 import io.workerpool.internal.metrics.ExitCause;
 
@@ -12,7 +11,7 @@ import io.workerpool.internal.metrics.ExitCause;
 public final class WorkerJvm {
     /** What it is for: the worker of an id, a hot spare (until promoted), or the AOT training run. */
     Role role;
-    final long generation;
+    public final long generation;
     final long spawnedNanos;
     /** Its process id, once {@link PoolEvent.JvmSpawned} said it; -1 until then. */
     long pid = -1;

@@ -1,6 +1,7 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import io.workerpool.internal.metrics.ExitCause;
+import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.Message;
 import java.time.Duration;
 import java.util.List;
@@ -88,7 +89,7 @@ final class Stops {
             core.send(jvm, interrupt ? new Message.Interrupt() : new Message.Stop());
         } else {
             // Not connected yet, so its handlers may not be in place: SIGTERM (or SIGINT) does the same.
-            out.add(new Command.Signal(jvm.generation, interrupt ? Signals.SIGINT : Signals.SIGTERM));
+            out.add(new Command.Signal(jvm.generation, interrupt ? Posix.SIGINT : Posix.SIGTERM));
         }
     }
 

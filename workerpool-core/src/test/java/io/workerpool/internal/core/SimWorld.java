@@ -1,9 +1,10 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.core.Role;
+import io.workerpool.internal.master.LoopPorts;
 import io.workerpool.internal.metrics.JvmSample;
+import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.ExitCodes;
 import io.workerpool.internal.wire.Message;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ import java.util.concurrent.CompletableFuture;
  * (which boot, fail to boot, hang before their hello, crash, freeze, ignore a stop, grow in memory, and handle stop
  * and interrupt as the worker side does), a simulated AOT cache, and the loop's queue, from which events of
  * different sources are taken in a random order while each source keeps its own order. It executes the core's
- * commands as {@link CommandRunner} does for real. Everything random comes from one seed.
+ * commands as {@code CommandRunner} does for real. Everything random comes from one seed.
  */
 final class SimWorld {
     static final long MS = 1_000_000L;
@@ -442,11 +443,11 @@ final class SimWorld {
                 return;
             }
             world.log(() -> "signal " + signal + " to " + this);
-            if (signal == Signals.SIGTERM || signal == Signals.SIGINT) {
+            if (signal == Posix.SIGTERM || signal == Posix.SIGINT) {
                 if (!connectedOnce && random().nextBoolean()) {
                     world.at(random().nextLong(1, 20) * MS, () -> exit(128 + signal)); // no handler installed yet
                 }
-                requestStop(signal == Signals.SIGINT, signal == Signals.SIGINT ? "SIGINT" : "SIGTERM");
+                requestStop(signal == Posix.SIGINT, signal == Posix.SIGINT ? "SIGINT" : "SIGTERM");
             }
         }
 

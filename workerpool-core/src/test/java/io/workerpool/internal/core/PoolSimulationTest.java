@@ -1,10 +1,10 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
 import io.workerpool.WorkerStatus;
-import io.workerpool.internal.master.SimWorld.SimJvm;
+import io.workerpool.internal.core.SimWorld.SimJvm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

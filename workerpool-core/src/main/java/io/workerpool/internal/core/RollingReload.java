@@ -1,6 +1,5 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
-import io.workerpool.internal.core.Outcome;
 import io.workerpool.internal.metrics.ExitCause;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,7 +1,8 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import io.workerpool.internal.metrics.ExitCause;
 import io.workerpool.internal.metrics.PssRecycling;
+import io.workerpool.internal.posix.Posix;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -38,7 +39,7 @@ final class Health {
                 int id = jvm.id();
                 long pid = jvm.pid();
                 out.notify(o -> o.workerKilledAsStale(id, pid));
-                out.add(new Command.Signal(jvm.generation, Signals.SIGQUIT));
+                out.add(new Command.Signal(jvm.generation, Posix.SIGQUIT));
                 out.arm(DUMP_GRACE, new PoolEvent.KillDue(jvm.id(), jvm.generation, null, false));
             }
         }

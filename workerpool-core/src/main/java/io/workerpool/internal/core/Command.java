@@ -1,6 +1,8 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
-import io.workerpool.internal.core.Role;
+import io.workerpool.internal.master.LoopPorts;
+import io.workerpool.internal.master.PoolObserver;
+import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.Message;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,10 +15,10 @@ import org.slf4j.helpers.MessageFormatter;
 /**
  * What the pool's core ({@link PoolCore}) asks the world to do. The core never performs an effect and never gets a
  * result back from one: the result of a {@link Spawn} comes back as a {@link PoolEvent.JvmSpawned} or
- * {@link PoolEvent.SpawnFailed} event. {@link CommandRunner} executes them for real, the simulation against
+ * {@link PoolEvent.SpawnFailed} event. {@code CommandRunner} executes them for real, the simulation against
  * simulated JVMs and a simulated clock. JVMs are named by their generation, unique in the pool.
  */
-sealed interface Command {
+public sealed interface Command {
     /**
      * Start a JVM for this role, admitted on the worker channel under {@code channelId} (the worker id, -N for
      * hot spare N, {@code WorkerAotCache.TRAINING_ID} for the training run). The only spawn: see
@@ -36,7 +38,7 @@ sealed interface Command {
     record Promote(long generation, int workerId) implements Command {
     }
 
-    /** SIGTERM, SIGINT or SIGQUIT ({@link Signals}); nothing once the process has been reaped. */
+    /** SIGTERM, SIGINT or SIGQUIT ({@link Posix}); nothing once the process has been reaped. */
     record Signal(long generation, int signal) implements Command {
     }
 
