@@ -505,7 +505,7 @@ public final class WorkerChannelServer implements AutoCloseable {
     }
 
     private static PoolEvent said(WorkerConnection connection, Message message) {
-        return new PoolEvent.WorkerSaid(connection.workerId(), connection.generation(), message);
+        return new PoolEvent.WorkerSaid(connection.workerId(), connection.generation(), message, System.nanoTime());
     }
 
     private Map<String, Integer> levelsOf(Message.LevelQuery query) {

@@ -138,7 +138,8 @@ final class Exits {
                          String bootError, String how, String uptime) {
         // Counted from its "started" report, not its spawn: on a loaded machine a JVM may take more than a
         // second to boot, and a worker that dies right after starting must still count as a crash loop.
-        long runningNanos = jvm.startedNanos == 0 ? 0 : core.now - jvm.startedNanos;
+        // Both ends as they happened, not as a busy loop got to them.
+        long runningNanos = jvm.startedNanos == 0 ? 0 : PoolEvent.happened(e.atNanos(), core.now) - jvm.startedNanos;
         boolean quick = runningNanos < RestartPolicy.STABLE_UPTIME.toNanos();
         slot.quickExitsInARow = quick ? slot.quickExitsInARow + 1 : 0;
         // A JVM that ended by itself before it reached the master never ran the worker: a bad JVM option, a

@@ -16,11 +16,28 @@ public sealed interface PoolEvent {
      * ({@code CommandRunner.observe}): whether the JVM ever reached the master, the last error it logged before it
      * started, and the tail of the workers' stderr file (for a JVM that never started).
      */
+    /**
+     * {@code atNanos}: when the exit was seen (the loop may handle it later on a busy machine), or
+     * {@link #WHEN_HANDLED}.
+     */
     record WorkerExited(int workerId, long generation, int status, boolean neverConnected, String bootError,
-                        Stderr stderr) implements PoolEvent {
+                        Stderr stderr, long atNanos) implements PoolEvent {
         public WorkerExited(int workerId, long generation, int status) {
-            this(workerId, generation, status, true, null, Stderr.NONE);
+            this(workerId, generation, status, true, null, Stderr.NONE, WHEN_HANDLED);
         }
+
+        public WorkerExited(int workerId, long generation, int status, boolean neverConnected, String bootError,
+                            Stderr stderr) {
+            this(workerId, generation, status, neverConnected, bootError, stderr, WHEN_HANDLED);
+        }
+    }
+
+    /** An event's time is the time the loop handles it. */
+    long WHEN_HANDLED = Long.MIN_VALUE;
+
+    /** When an event happened: its own time when it has one (never later than now), else now. */
+    static long happened(long atNanos, long now) {
+        return atNanos == WHEN_HANDLED || atNanos - now > 0 ? now : atNanos;
     }
 
     /** The end of the workers' stderr file, read by the loop for an exit's log line; empty strings without one. */
@@ -42,7 +59,11 @@ public sealed interface PoolEvent {
         }
     }
 
-    record WorkerSaid(int workerId, long generation, Message message) implements PoolEvent {
+    /** {@code atNanos}: when the master read the message, or {@link #WHEN_HANDLED}. */
+    record WorkerSaid(int workerId, long generation, Message message, long atNanos) implements PoolEvent {
+        public WorkerSaid(int workerId, long generation, Message message) {
+            this(workerId, generation, message, WHEN_HANDLED);
+        }
     }
 
     /**

@@ -40,7 +40,8 @@ final class WorkerNews {
         }
         switch (e.message()) {
             case Message.Started ignored -> {
-                jvm.startedNanos = core.now;
+                // From when it was read: the time it then waited for a busy loop is not the worker's
+                jvm.startedNanos = PoolEvent.happened(e.atNanos(), core.now);
                 if (jvm.state == SlotState.STARTING) {
                     jvm.state = SlotState.RUNNING;
                 }

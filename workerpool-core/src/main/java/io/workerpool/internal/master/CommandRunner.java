@@ -136,7 +136,7 @@ final class CommandRunner implements PoolCore.Readings {
                 PoolEvent.Stderr tail = handle == null || stderr == null ? PoolEvent.Stderr.NONE
                         : new PoolEvent.Stderr(StderrTail.describe(stderr), StderrTail.lastLines(stderr, 3));
                 yield new PoolEvent.WorkerExited(e.workerId(), e.generation(), e.status(), neverConnected, bootError,
-                        tail);
+                        tail, e.atNanos());
             }
             case PoolEvent.Tick e -> {
                 Map<Long, PoolEvent.Reading> readings = new HashMap<>();
@@ -211,10 +211,13 @@ final class CommandRunner implements PoolCore.Readings {
             handles.put(generation, new Handle(process, epoch));
             // The exit is told after the JVM's last log records were replayed (its channel read to the end),
             // so the master's line about it follows them; a reader stuck for long does not hold it back.
-            process.exitStatus().thenCompose(status -> admissions.readerEnded(generation)
-                            .completeOnTimeout(null, EXIT_AFTER_LAST_RECORDS.toMillis(), TimeUnit.MILLISECONDS)
-                            .thenApply(ended -> status))
-                    .thenAccept(status -> events.accept(new PoolEvent.WorkerExited(id, generation, status)));
+            process.exitStatus().thenCompose(status -> {
+                PoolEvent.WorkerExited exited = new PoolEvent.WorkerExited(id, generation, status, true, null,
+                        PoolEvent.Stderr.NONE, System.nanoTime());
+                return admissions.readerEnded(generation)
+                        .completeOnTimeout(null, EXIT_AFTER_LAST_RECORDS.toMillis(), TimeUnit.MILLISECONDS)
+                        .thenApply(ended -> exited);
+            }).thenAccept(events::accept);
             return new PoolEvent.JvmSpawned(generation, process.pid(), options);
         } catch (IOException e) {
             admissions.revoke(id, generation);

@@ -50,6 +50,23 @@ class PoolCoreTest {
     }
 
     @Test
+    void aWorkersUptimeIsCountedFromWhenItsStartedWasReadNotFromWhenABusyLoopGotToIt() {
+        // Read at 1.0 s, handled at 1.5 s (a busy loop); the exit seen at 2.2 s, handled at 2.3 s: it ran 1.2 s
+        // after it started, past the 1 s that makes an exit quick, so it is served again at once. (Counted
+        // from the handling of "started", it ran 0.8 s, and was put in backoff: a restart storm test failed so
+        // on a loaded machine.)
+        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
+        long generation = spawns.get(0).generation();
+        core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerConnected(0, generation, (LoopPorts.WorkerChannel) null), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerSaid(0, generation, new Message.Started(), 1_000 * MS), 1_500 * MS);
+        List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 0, false, null,
+                PoolEvent.Stderr.NONE, 2_200 * MS), 2_300 * MS);
+        assertThat(spawns(exit)).extracting(Command.Spawn::role).containsExactly(new Role.Worker(0));
+        assertThat(exit).noneMatch(c -> c instanceof Command.Arm a && a.event() instanceof PoolEvent.RestartDue);
+    }
+
+    @Test
     void aStopAsksEveryJvmAndNothingIsSpawnedAfterIt() {
         List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
         spawns.forEach(s -> core.handle(new PoolEvent.JvmSpawned(s.generation(), 100 + s.generation(), List.of()),
