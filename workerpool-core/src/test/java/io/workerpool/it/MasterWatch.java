@@ -36,6 +36,11 @@ final class MasterWatch implements AutoCloseable {
         prober.reset();
     }
 
+    /** Runs what the test does to the master outside the pool's doing (a heap histogram) between two probes. */
+    <T> T pausedDuring(java.util.concurrent.Callable<T> action) throws Exception {
+        return prober.pausedDuring(action);
+    }
+
     /** After an act. */
     void assertUndisturbed() {
         assertThat(pool.master().isAlive()).as("master alive\n%s", pool.tail()).isTrue();

@@ -2,6 +2,8 @@ package io.workerpool.it;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -15,6 +17,8 @@ final class StatusProber implements AutoCloseable {
     private final AtomicLong slowestMs = new AtomicLong();
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final Thread thread;
+    /** Held by each probe, and by {@link #pausedDuring} so that no probe overlaps what the test does then. */
+    private final ReentrantLock probing = new ReentrantLock();
 
     StatusProber(Path socket) {
         this.socket = socket;
@@ -36,18 +40,36 @@ final class StatusProber implements AutoCloseable {
         return failure.get();
     }
 
+    /**
+     * Runs {@code action} with no probe in flight: for what the test itself does to the master that the pool is
+     * not answerable for (a heap histogram stops the master's JVM for a full GC and a heap walk).
+     */
+    <T> T pausedDuring(Callable<T> action) throws Exception {
+        probing.lock();
+        try {
+            return action.call();
+        } finally {
+            probing.unlock();
+        }
+    }
+
     private void probe() {
         while (!Thread.currentThread().isInterrupted()) {
-            long start = System.nanoTime();
+            probing.lock();
             try {
-                String answer = ManagementSocketTest.request(socket, "status");
-                if (!answer.startsWith("ok {")) {
-                    failure.compareAndSet(null, answer);
+                long start = System.nanoTime();
+                try {
+                    String answer = ManagementSocketTest.request(socket, "status");
+                    if (!answer.startsWith("ok {")) {
+                        failure.compareAndSet(null, answer);
+                    }
+                } catch (IOException e) {
+                    failure.compareAndSet(null, e.toString());
                 }
-            } catch (IOException e) {
-                failure.compareAndSet(null, e.toString());
+                slowestMs.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
+            } finally {
+                probing.unlock();
             }
-            slowestMs.accumulateAndGet((System.nanoTime() - start) / 1_000_000, Math::max);
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
