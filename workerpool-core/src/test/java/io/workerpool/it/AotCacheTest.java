@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,7 +80,10 @@ class AotCacheTest {
             // A deploy replaces a jar, then a reload: the JDK would run the cached old classes; the master sees it.
             Path fingerprint = dir.resolve("worker.aot.fingerprint");
             Path fingerprintCopy = Files.copy(fingerprint, dir.resolve("fingerprint.copy"));
-            Path jar = Path.of(jarClassPath.split(":")[0]);
+            // One of this test's own jars: a jar of the local Maven repository is shared with every other build
+            // on the machine (two suites at once saw each other's change and drifted its time for good).
+            Path jar = Arrays.stream(jarClassPath.split(":")).map(Path::of).filter(p -> p.startsWith(dir))
+                    .findFirst().orElseThrow();
             java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(jar);
             Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(modified.toMillis() + 2000));
             pool.signal("HUP");
