@@ -17,6 +17,8 @@ import java.util.function.Supplier;
 final class LoopQueue {
     private final LinkedBlockingQueue<PoolEvent> events = new LinkedBlockingQueue<>();
     private volatile boolean closed;
+    /** Results of calls, handed to their callers after the loop has executed the event's commands. */
+    private final List<Runnable> afterEvent = new ArrayList<>();
 
     void add(PoolEvent event) {
         events.add(event);
@@ -38,10 +40,13 @@ final class LoopQueue {
     <T> T call(Supplier<T> action, Supplier<RuntimeException> refusal) {
         CompletableFuture<T> result = new CompletableFuture<>();
         PoolEvent.Call event = new PoolEvent.Call(() -> {
+            // The caller hears back once the loop has carried out what the call decided (say, the line about a
+            // logs-reopen written to the log), not before: see afterEvent().
             try {
-                result.complete(action.get());
+                T value = action.get();
+                afterEvent.add(() -> result.complete(value));
             } catch (Throwable e) {
-                result.completeExceptionally(e);
+                afterEvent.add(() -> result.completeExceptionally(e));
             }
         }, () -> result.completeExceptionally(refusal.get()));
         if (closed) {
@@ -66,8 +71,17 @@ final class LoopQueue {
         }
     }
 
+    /** Called by the loop thread once it has handled an event and executed its commands. */
+    void afterEvent() {
+        for (Runnable done : afterEvent) {
+            done.run();
+        }
+        afterEvent.clear();
+    }
+
     /** The loop has ended: refuses every call still queued and every call from now on. */
     void close() {
+        afterEvent(); // a call the last event ran gets its answer
         closed = true;
         List<PoolEvent> left = new ArrayList<>();
         events.drainTo(left);

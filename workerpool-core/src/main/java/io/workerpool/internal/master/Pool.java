@@ -378,6 +378,8 @@ public final class Pool {
                 }
             } catch (RuntimeException e) {
                 LOG.error("{}: failed to handle {}: {}", core, event, e.toString(), e);
+            } finally {
+                events.afterEvent();
             }
             state = core.state();
             publish(event instanceof PoolEvent.Tick);

@@ -26,6 +26,7 @@ class LoopQueueTest {
                 while (runs.get() < stopAfter) {
                     if (queue.take() instanceof PoolEvent.Call call) {
                         call.action().run();
+                        queue.afterEvent();
                         runs.incrementAndGet();
                     }
                 }
