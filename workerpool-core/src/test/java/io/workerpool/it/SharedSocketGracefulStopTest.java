@@ -60,6 +60,33 @@ class SharedSocketGracefulStopTest {
         }
     }
 
+    /**
+     * A JVM that asks for the socket after a stop closed the master's copy (CI saw it: a reload's new worker still
+     * booting when {@code stop} came) is told there is nothing to hand over and exits quietly, instead of being
+     * refused as a stranger ("does not know our secret") and logging an error with a stack trace.
+     */
+    @Test
+    void aJvmThatAsksForTheSocketAfterTheStopClosedItExitsQuietly() throws Exception {
+        Path hold = dir.resolve("hold");
+        try (PoolProcess pool = HttpPools.startListening(HttpPools.in(dir).with("hold", hold)
+                .jvmOption("-Djava.util.logging.config.class=io.workerpool.testapp.HoldingJulConfig"), 1)) {
+            long oldPid = pool.workerPid(0);
+            Files.createFile(hold);
+            pool.signal("HUP"); // a reload: a new JVM for worker 0, held in its boot after its hello
+            pool.awaitEvents("worker-held \\d+", 1, HttpPools.START);
+
+            pool.signal("TERM");
+            pool.awaitEvents("worker-shutdown 0 " + oldPid, 1, Duration.ofSeconds(30)); // the stop is under way
+            Files.delete(hold);
+
+            assertThat(pool.waitFor(Duration.ofSeconds(30))).as(pool.tail()).isZero();
+            assertThat(pool.log()).contains("the pool is stopping: this JVM exits before it runs a worker")
+                    .doesNotContain("could not receive").doesNotContain("refused").doesNotContain("ERROR")
+                    .doesNotContain("SIGKILL");
+            assertThat(pool.count("worker-start 0 \\d+")).as("workers that ran").isEqualTo(1);
+        }
+    }
+
     @Test
     void sigtermUnderLoadFailsNoRequestThatAWorkerAccepted() throws Exception {
         List<Outcome> outcomes;

@@ -80,9 +80,10 @@ final class MasterStartup {
         if (sharing) {
             WorkerChannelServer server = channelServer;
             try {
-                // issue 12: the server closes what the lookup returns, a copy made under the lookup's lock
+                // issue 12: the server closes what the lookup returns, a copy made under the lookup's lock.
+                // A worker of ours that asks once a stop closed the socket hears "nothing", not "refused".
                 handoff = DescriptorHandoff.Server.startHandingOver(server.directory().resolve("handoff.sock"),
-                        secret -> server.isLiveSecret(secret) ? openListenFd() : null);
+                        secret -> server.isLiveSecret(secret) ? listenFdOrNone() : null);
             } catch (IOException e) {
                 throw new PoolStartException("cannot open the socket that hands the listening socket to workers: "
                         + e.getMessage(), e);
@@ -209,6 +210,11 @@ final class MasterStartup {
             }
             listenFd = -1;
         }
+    }
+
+    private int[] listenFdOrNone() {
+        int[] copy = openListenFd();
+        return copy == null ? new int[0] : copy;
     }
 
     synchronized int[] openListenFd() {

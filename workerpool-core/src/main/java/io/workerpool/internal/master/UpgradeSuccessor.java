@@ -108,6 +108,10 @@ final class UpgradeSuccessor implements PoolObserver, AutoCloseable {
     int receiveListeningSocket() {
         try {
             int[] fds = DescriptorHandoff.receive(directory.resolve(HANDOFF), secret.getBytes(StandardCharsets.UTF_8));
+            if (fds.length == 0) {
+                throw new PoolStartException("master pid " + oldPid + " has no listening socket to hand over: its"
+                        + " pool is stopping; nothing was started");
+            }
             for (int i = 1; i < fds.length; i++) {
                 Posix.close(fds[i]);
             }

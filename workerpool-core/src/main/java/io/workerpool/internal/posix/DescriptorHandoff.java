@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The exchange: the worker connects and sends its secret as a 4-byte big-endian length and that many
  * bytes; the master checks that the peer runs as the same user (SO_PEERCRED), looks the secret up, and sends
- * the descriptors with one byte of data, or nothing; then it closes the connection.
+ * the descriptors with one byte of data; or one byte without descriptors when it knows the secret but has
+ * nothing to hand over (its pool is stopping and has closed the socket); or nothing, a refusal. Then it closes
+ * the connection.
  */
 public final class DescriptorHandoff {
     /** Longest secret a worker may present. */
@@ -39,7 +41,8 @@ public final class DescriptorHandoff {
      * a platform thread.
      *
      * @return new descriptors in this process (close-on-exec), in the order the server listed them; the
-     *     caller owns and must close them
+     *     caller owns and must close them. None when the server knows the secret but has nothing to hand over
+     *     (a pool that is stopping has closed its listening socket): not a refusal.
      * @throws PosixException when the server cannot be reached, does not answer in time, or refused: "the
      *     master at PATH refused to hand over descriptors..."
      * @throws IllegalArgumentException when the secret is longer than {@link #MAX_SECRET_BYTES}
@@ -53,11 +56,11 @@ public final class DescriptorHandoff {
         try {
             Sockets.setTimeouts(fd, EXCHANGE_TIMEOUT);
             Sockets.sendFully(fd, ByteBuffer.allocate(4 + secret.length).putInt(secret.length).put(secret).array());
-            int[] descriptors = ScmRights.receive(fd);
-            if (descriptors.length == 0) {
+            ScmRights.Received received = ScmRights.receive(fd);
+            if (!received.answered()) {
                 throw refused(socketPath, null);
             }
-            return descriptors;
+            return received.descriptors();
         } catch (PosixException e) {
             throw switch (e.errno()) {
                 // ECONNRESET: the server closed without reading our request, as it does for another user
@@ -135,7 +138,8 @@ public final class DescriptorHandoff {
 
         /**
          * Listens at {@code socketPath} and starts answering. For each worker, {@code descriptorsForSecret}
-         * gets the secret it presented and returns the descriptors to send; null or none refuses. It runs on
+         * gets the secret it presented and returns the descriptors to send; null refuses; none answers "nothing
+         * to hand over" to a peer whose secret is known. It runs on
          * the exchanges' threads, maybe several at once; an exception it throws refuses too.
          *
          * @throws PosixException when the socket cannot be created, e.g. the file already exists
@@ -325,8 +329,13 @@ public final class DescriptorHandoff {
                 return;
             }
             try {
-                if (descriptors == null || descriptors.length == 0) {
+                if (descriptors == null) {
                     LOGGER.warn("descriptor handoff at {}: refused pid {}: unknown secret", path, peer.pid());
+                    return;
+                }
+                if (descriptors.length == 0) {
+                    LOGGER.debug("descriptor handoff at {}: nothing to hand over to pid {}", path, peer.pid());
+                    ScmRights.sendNone(connection);
                     return;
                 }
                 if (descriptors.length > MAX_DESCRIPTORS) {

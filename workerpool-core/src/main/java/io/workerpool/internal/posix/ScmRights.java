@@ -71,13 +71,29 @@ final class ScmRights {
         }
     }
 
+    /** Sends one byte of ordinary data and no descriptors: an answer that is neither descriptors nor a refusal. */
+    static void sendNone(int socketFd) throws PosixException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment message = message(arena, arena.allocateFrom(JAVA_BYTE, (byte) 0), MemorySegment.NULL);
+            Libc.SENDMSG.call(socketFd, message, Libc.MSG_NOSIGNAL);
+        }
+    }
+
+    /**
+     * What {@link #receive} got: the descriptors, and whether the peer sent its data byte at all.
+     *
+     * @param descriptors none when the peer closed without sending any, or sent {@link #sendNone}
+     * @param answered false when the peer closed the connection without sending anything
+     */
+    record Received(int[] descriptors, boolean answered) {
+    }
+
     /**
      * Receives the next message and the descriptors that came with it (close-on-exec). Blocks.
      *
-     * @return the descriptors, none when the peer closed the connection without sending any
-     * @throws PosixException when descriptors were dropped for lack of room, or the message carried none
+     * @throws PosixException when descriptors were dropped for lack of room
      */
-    static int[] receive(int socketFd) throws PosixException {
+    static Received receive(int socketFd) throws PosixException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment control = arena.allocate(space(MAX_DESCRIPTORS * Integer.BYTES), 8);
             MemorySegment message = message(arena, arena.allocate(1), control);
@@ -89,10 +105,7 @@ final class ScmRights {
                 closeAll(descriptors, failure);
                 throw failure;
             }
-            if (received > 0 && descriptors.length == 0) {
-                throw new PosixException("the peer sent data but no descriptors", 0);
-            }
-            return descriptors;
+            return new Received(descriptors, received > 0);
         }
     }
 

@@ -21,11 +21,12 @@ final class SharedSocket {
     private SharedSocket() {
     }
 
+    /** The pool's listening socket, or null when the master has none to hand over: its pool is stopping. */
     static ServerSocketChannel receive(WorkerEnvironment.Settings settings) throws IOException {
         int[] fds = DescriptorHandoff.receive(Path.of(settings.handoffSocket()),
                 settings.secret().getBytes(StandardCharsets.UTF_8));
         if (fds.length == 0) {
-            throw new IOException("the master sent no listening socket");
+            return null;
         }
         for (int i = 1; i < fds.length; i++) {
             closeFd(fds[i]);

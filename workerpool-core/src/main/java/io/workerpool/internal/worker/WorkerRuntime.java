@@ -79,6 +79,11 @@ public final class WorkerRuntime {
                         e.toString(), e);
                 return exit(ExitCodes.BOOT_ERROR);
             }
+            if (listenChannel == null) {
+                // the stop closed the master's socket while this JVM booted; the master stops it anyway
+                LOG.info("the pool is stopping: this JVM exits before it runs a worker");
+                return exit(ExitCodes.OK);
+            }
         }
 
         if (settings.aotTraining()) {

@@ -94,6 +94,15 @@ class PosixDescriptorHandoffTest {
     }
 
     @Test
+    void aKnownSecretWithNothingToHandOverGetsNoneNotARefusal() throws Exception {
+        try (DescriptorHandoff.Server server = start(secret -> Arrays.equals(secret, SECRET) ? new int[0] : null)) {
+            assertThat(DescriptorHandoff.receive(server.path(), SECRET)).isEmpty();
+            assertThatThrownBy(() -> DescriptorHandoff.receive(server.path(), "guess".getBytes(StandardCharsets.UTF_8)))
+                    .hasMessageContaining("refused to hand over descriptors");
+        }
+    }
+
+    @Test
     void aLookupThatThrowsRefuses() throws Exception {
         try (DescriptorHandoff.Server server = start(secret -> {
             throw new IllegalStateException("lookup broke");
