@@ -197,7 +197,7 @@ final class Exits {
                     + " configuration error: see the worker's log above)";
             case 128 + 9 -> ": it was sent SIGKILL, perhaps out of memory?";
             case ExitCodes.MAIN_FAILED -> ": main() threw (see the worker's log above)";
-            case ExitCodes.MASTER_GONE -> ": its control channel to the master closed under it";
+            case ExitCodes.MASTER_GONE -> ": its worker channel to the master closed under it";
             default -> "";
         };
     }

@@ -2,7 +2,6 @@ package io.workerpool.internal.core;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.master.PoolObserver;
 import io.workerpool.internal.metrics.PoolSnapshot;
 import io.workerpool.internal.wire.Message;
 import java.nio.file.Path;

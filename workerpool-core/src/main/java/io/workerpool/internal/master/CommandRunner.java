@@ -5,7 +5,9 @@ import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.core.Command;
 import io.workerpool.internal.core.PoolCore;
 import io.workerpool.internal.core.PoolEvent;
+import io.workerpool.internal.core.PoolObserver;
 import io.workerpool.internal.core.Role;
+import io.workerpool.internal.core.WorkerChannel;
 import io.workerpool.internal.core.WorkerJvm;
 import io.workerpool.internal.launch.StderrTail;
 import io.workerpool.internal.launch.WorkerAotCache;
@@ -55,7 +57,7 @@ final class CommandRunner implements PoolCore.Readings {
     private static final class Handle {
         final LoopPorts.WorkerProcess process;
         final int aotEpoch;
-        LoopPorts.WorkerChannel channel;
+        WorkerChannel channel;
 
         Handle(LoopPorts.WorkerProcess process, int aotEpoch) {
             this.process = process;

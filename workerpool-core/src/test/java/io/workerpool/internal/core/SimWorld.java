@@ -2,7 +2,7 @@ package io.workerpool.internal.core;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.master.LoopPorts;
+
 import io.workerpool.internal.metrics.JvmSample;
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.ExitCodes;
@@ -367,7 +367,7 @@ final class SimWorld {
             }
             connected = true;
             connectedOnce = true;
-            world.enqueue(source(), new PoolEvent.WorkerConnected(id, generation, (LoopPorts.WorkerChannel) null));
+            world.enqueue(source(), new PoolEvent.WorkerConnected(id, generation, (WorkerChannel) null));
             if (id >= 0) {
                 runFactory();
             }

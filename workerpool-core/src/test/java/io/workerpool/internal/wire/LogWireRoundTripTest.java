@@ -86,8 +86,8 @@ class LogWireRoundTripTest {
     }
 
     @Test
-    void logLevelQueryAndReplyCrossARealControlSocket() throws Exception {
-        Path path = dir.resolve("control.sock");
+    void logLevelQueryAndReplyCrossARealWorkerChannelSocket() throws Exception {
+        Path path = dir.resolve("channel.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(path));
             try (FrameChannel worker = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(path)));
