@@ -256,6 +256,14 @@ public final class PoolCore {
         long rssBytes(long generation);
     }
 
+    /**
+     * Whether the exit of this JVM, with this status, may be told with the workers' stderr tail: the loop reads
+     * the file for the {@link PoolEvent.WorkerExited} only then.
+     */
+    public boolean mayShowStderr(long generation, int status, boolean neverConnected) {
+        return exits.mayShowStderr(generation, status, neverConnected);
+    }
+
     public PoolState state() {
         return state;
     }

@@ -135,7 +135,10 @@ final class CommandRunner implements PoolCore.Readings {
                 boolean neverConnected = admissions.revoke(e.workerId(), e.generation());
                 String bootError = handle != null && handle.channel != null ? handle.channel.bootError() : null;
                 Path stderr = config.stderr();
-                PoolEvent.Stderr tail = handle == null || stderr == null ? PoolEvent.Stderr.NONE
+                // Read only for the exits whose line shows it (a JVM that never started, a boot error), not
+                // on every exit.
+                PoolEvent.Stderr tail = handle == null || stderr == null
+                        || !core.mayShowStderr(e.generation(), e.status(), neverConnected) ? PoolEvent.Stderr.NONE
                         : new PoolEvent.Stderr(StderrTail.describe(stderr), StderrTail.lastLines(stderr, 3));
                 yield new PoolEvent.WorkerExited(e.workerId(), e.generation(), e.status(), neverConnected, bootError,
                         tail, e.atNanos());
