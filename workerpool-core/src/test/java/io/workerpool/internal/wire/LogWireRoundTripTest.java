@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Log records and level messages through the wire format and a real control socket. */
+/** Log records and level messages through the wire format and a real worker-channel socket. */
 class LogWireRoundTripTest {
     @TempDir
     Path dir;
