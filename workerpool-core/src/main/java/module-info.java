@@ -27,7 +27,7 @@ module io.workerpool {
     exports io.workerpool.internal.worker.logging to org.slf4j, java.logging;
     // /metrics comes from the optional workerpool-metrics module, which implements this service.
     exports io.workerpool.internal.metrics to io.workerpool.metrics;
-    // The optional workerpool-micrometer module ships a worker's meters over its control channel (MeterSink),
+    // The optional workerpool-micrometer module ships a worker's meters over its worker channel (MeterSink),
     // encoding Meters frames with the wire classes; workerpool-metrics decodes them on the master's side.
     exports io.workerpool.internal.worker to io.workerpool.micrometer;
     exports io.workerpool.internal.wire to io.workerpool.micrometer, io.workerpool.metrics;

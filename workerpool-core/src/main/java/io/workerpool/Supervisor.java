@@ -46,6 +46,11 @@ public final class Supervisor {
         this.pool = isWorkerProcess() ? null : new Pool(config);
     }
 
+    /** The settings build() made; for tests in this package. */
+    PoolConfig config() {
+        return config;
+    }
+
     /** Starts building a pool whose workers {@code factory} creates. */
     public static Builder builder(WorkerFactory factory) {
         return new Builder(Objects.requireNonNull(factory, "factory must not be null"));
@@ -244,29 +249,31 @@ public final class Supervisor {
         /** What {@code workerIds(null)} leaves, so that build() can say so. */
         private static final int[] NULL_IDS = new int[0];
         private final WorkerFactory factory;
-        private int workers = 2;
+        // Every default comes from PoolConfig's builder, the one place it is written.
+        private int workers = PoolConfig.DEFAULTS.workerIds().size();
         private int[] workerIds;
-        private Duration checkInterval = Duration.ofSeconds(1);
-        private Duration workerTimeout = Duration.ofSeconds(30);
-        private Duration stopTimeout = Duration.ofSeconds(30);
-        private Path stdout;
-        private Path stderr;
-        private InetSocketAddress listen;
-        private Path listenPath;
-        private int listenBacklog = 1024;
-        private Path pidFile;
+        private Duration checkInterval = PoolConfig.DEFAULTS.checkInterval();
+        private Duration workerTimeout = PoolConfig.DEFAULTS.workerTimeout();
+        private Duration stopTimeout = PoolConfig.DEFAULTS.stopTimeout();
+        private Path stdout = PoolConfig.DEFAULTS.stdout();
+        private Path stderr = PoolConfig.DEFAULTS.stderr();
+        private InetSocketAddress listen = PoolConfig.DEFAULTS.listen();
+        private Path listenPath = PoolConfig.DEFAULTS.listenPath();
+        private int listenBacklog = PoolConfig.DEFAULTS.listenBacklog();
+        private Path pidFile = PoolConfig.DEFAULTS.pidFile();
+        /** Unless set, beside the pidfile ({@link #build()}). */
         private Path controlSocket;
         private boolean controlSocketSet;
-        private boolean daemonize;
-        private final List<String> workerJvmOptions = new ArrayList<>();
-        private Duration maxWorkerAge;
-        private long maxWorkerRssBytes;
-        private long maxWorkerPssBytes;
-        private int spares;
-        private int reloadBatch = 1;
-        private InetSocketAddress metrics;
-        private double readyShare = 0.5;
-        private Path aotCache;
+        private boolean daemonize = PoolConfig.DEFAULTS.daemonize();
+        private final List<String> workerJvmOptions = new ArrayList<>(PoolConfig.DEFAULTS.workerJvmOptions());
+        private Duration maxWorkerAge = PoolConfig.DEFAULTS.maxWorkerAge();
+        private long maxWorkerRssBytes = PoolConfig.DEFAULTS.maxWorkerRssBytes();
+        private long maxWorkerPssBytes = PoolConfig.DEFAULTS.maxWorkerPssBytes();
+        private int spares = PoolConfig.DEFAULTS.spares();
+        private int reloadBatch = PoolConfig.DEFAULTS.reloadBatch();
+        private InetSocketAddress metrics = PoolConfig.DEFAULTS.metrics();
+        private double readyShare = PoolConfig.DEFAULTS.readyShare();
+        private Path aotCache = PoolConfig.DEFAULTS.aotCache();
 
         private Builder(WorkerFactory factory) {
             this.factory = factory;

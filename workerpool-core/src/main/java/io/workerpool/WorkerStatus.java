@@ -15,7 +15,7 @@ import java.time.Duration;
  * @param uptime time since its JVM started, or zero
  * @param restarts how many times this id was restarted after an unexpected exit
  * @param lastExit how its previous JVM ended ("exit status 1", "signal 9 (SIGKILL)"), or empty
- * @param heartbeatAge time since the worker last showed life on its control channel
+ * @param heartbeatAge time since the worker last showed life on its worker channel
  * @param rssBytes resident memory of its JVM, or -1 when unknown
  * @param heapUsedBytes heap in use in its JVM
  * @param heapCommittedBytes heap committed in its JVM

@@ -3,6 +3,7 @@ package io.workerpool;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.workerpool.internal.PoolConfig;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,13 @@ class SupervisorBuilderTest {
     private static final WorkerFactory FACTORY = id -> {
         throw new AssertionError("the factory is never called in the master");
     };
+
+    @Test
+    void aBuilderLeftAloneBuildsTheLibrarysDefaults() {
+        assertThat(Supervisor.builder(FACTORY).build().config()).isEqualTo(PoolConfig.DEFAULTS);
+        assertThat(PoolConfig.DEFAULTS.workerIds()).containsExactly(0, 1);
+        assertThat(PoolConfig.DEFAULTS.workerTimeout()).isEqualTo(Duration.ofSeconds(30));
+    }
 
     @Test
     void refusesFewerThanOneWorker() {

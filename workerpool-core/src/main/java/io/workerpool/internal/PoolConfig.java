@@ -53,6 +53,12 @@ public record PoolConfig(
         workerJvmOptions = List.copyOf(workerJvmOptions);
     }
 
+    /**
+     * The library's defaults, written only in {@link Builder}'s fields: {@code Supervisor.Builder} starts from
+     * these, so that the two builders cannot disagree.
+     */
+    public static final PoolConfig DEFAULTS = builder().build();
+
     /** A builder with the library's defaults; it checks nothing ({@code Supervisor.Builder.build()} does). */
     public static Builder builder() {
         return new Builder();

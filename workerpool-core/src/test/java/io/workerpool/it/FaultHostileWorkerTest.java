@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Workers that abuse their control channel (see {@code testapp.FaultBehaviours}), and a stranger on the master's
+ * Workers that abuse their worker channel (see {@code testapp.FaultBehaviours}), and a stranger on the master's
  * worker socket. Each abuser is logged by id and pid, killed and replaced; worker 0, a bystander, keeps its JVM
  * and its heartbeats throughout. Also: the per-spawn secret is in no process's command line.
  */
@@ -41,24 +41,24 @@ class FaultHostileWorkerTest {
     @Test
     void workersThatBreakTheProtocolAreKilledAndReplacedAloneEach() throws Exception {
         Map<String, String> acts = Map.of(
-                "close", "exited \\(exit status 4\\) after [\\d.]+ m?s(?: of JVM uptime)?: its control channel to the"
+                "close", "exited \\(exit status 4\\) after [\\d.]+ m?s(?: of JVM uptime)?: its worker channel to the"
                         + " master closed under it",
-                "garbage", "broke the control protocol \\(unknown message type 127\\): killing it",
-                "oversized", "broke the control protocol \\(frame length 2097152 outside 1\\.\\.1048576\\): killing it",
-                "hello-again", "broke the control protocol \\(a worker may not send Hello\\): killing it");
+                "garbage", "broke the worker-channel protocol \\(unknown message type 127\\): killing it",
+                "oversized", "broke the worker-channel protocol \\(frame length 2097152 outside 1\\.\\.1048576\\): killing it",
+                "hello-again", "broke the worker-channel protocol \\(a worker may not send Hello\\): killing it");
         runHostile(List.of("close", "garbage", "oversized", "hello-again"), acts);
     }
 
     @Test
     void workersThatPassForAnotherAreRefusedKilledAndReplaced() throws Exception {
         Map<String, String> acts = Map.of(
-                "forge-own", "opened another control connection claiming to be worker 0 with its own secret: killing it",
-                "forge-stolen", "opened another control connection claiming to be worker 0 with worker 0's secret:"
+                "forge-own", "opened another worker-channel connection claiming to be worker 0 with its own secret: killing it",
+                "forge-stolen", "opened another worker-channel connection claiming to be worker 0 with worker 0's secret:"
                         + " killing it");
         String log = runHostile(List.of("forge-own", "forge-stolen"), acts);
-        assertThat(log).containsPattern("refused a control connection claiming to be worker 0 \\(pid \\d+\\): its"
+        assertThat(log).containsPattern("refused a worker-channel connection claiming to be worker 0 \\(pid \\d+\\): its"
                 + " secret was given to worker 1")
-                .containsPattern("refused a control connection claiming to be worker 0 \\(pid \\d+\\): worker 0's JVM"
+                .containsPattern("refused a worker-channel connection claiming to be worker 0 \\(pid \\d+\\): worker 0's JVM"
                         + " has pid \\d+");
     }
 
@@ -114,26 +114,26 @@ class FaultHostileWorkerTest {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
             long worker0 = pool.workerPid(0);
             long worker1 = pool.workerPid(1);
-            Path workerSocket = Path.of(environ(worker0).get("WORKERPOOL_CONTROL_SOCKET"));
+            Path workerSocket = Path.of(environ(worker0).get("WORKERPOOL_CHANNEL_SOCKET"));
 
             try (SocketChannel silent = connect(workerSocket);
                  SocketChannel junk = connect(workerSocket);
                  SocketChannel forger = connect(workerSocket)) {
                 write(junk, "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                 awaitClosedByMaster(junk, Duration.ofSeconds(10));
-                pool.awaitLog("refused a control connection: frame length 1195725856 outside 1..1048576", START);
+                pool.awaitLog("refused a worker-channel connection: frame length 1195725856 outside 1..1048576", START);
 
                 // A hello with a made-up secret, claiming worker 0's id and pid: refused, and worker 0 is not blamed.
                 new FrameChannel(forger).send(new Message.Hello(0, worker0, "00".repeat(24)));
                 awaitClosedByMaster(forger, Duration.ofSeconds(10));
                 // The kernel names the sender (this test's JVM), whatever pid the hello claims.
-                pool.awaitLog("refused a control connection claiming to be worker 0 (pid " + worker0 + ", sent by pid "
+                pool.awaitLog("refused a worker-channel connection claiming to be worker 0 (pid " + worker0 + ", sent by pid "
                         + ProcessHandle.current().pid() + "): its secret is not one this master gave to a worker JVM"
                         + " that is alive", START);
 
                 // Says nothing: closed once the hello timeout (10 s) has passed.
                 awaitClosedByMaster(silent, Duration.ofSeconds(30));
-                pool.awaitLog("refused a control connection: no hello within 10000 ms", START);
+                pool.awaitLog("refused a worker-channel connection: no hello within 10000 ms", START);
             }
             assertThat(pool.workerPid(0)).isEqualTo(worker0);
             assertThat(pool.workerPid(1)).isEqualTo(worker1);

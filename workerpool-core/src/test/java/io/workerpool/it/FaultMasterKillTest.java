@@ -64,7 +64,7 @@ class FaultMasterKillTest {
             pool.awaitEvents("worker-main \\d+ \\d+", 2, START);
             awaitChildren(pool, 3); // and the hot spare
             Path workerSocketDirectory = Path.of(FaultHostileWorkerTest.environ(pool.workerPid(0))
-                    .get("WORKERPOOL_CONTROL_SOCKET")).getParent();
+                    .get("WORKERPOOL_CHANNEL_SOCKET")).getParent();
             killAndExpectNoSurvivor(pool, "while running");
             assertANewMasterRunsOn(pidfile, workerSocketDirectory);
         }

@@ -86,31 +86,31 @@ class HostileWorkersTest {
 
     @Test
     void aFloodOfStartedFramesIsAProtocolErrorNotAFloodOfEvents() throws Exception {
-        assertKilledAndReplaced(1, "flood-started", "broke the control protocol \\(a second Started\\): killing it");
+        assertKilledAndReplaced(1, "flood-started", "broke the worker-channel protocol \\(a second Started\\): killing it");
     }
 
     @Test
     void aFloodOfEveryFrameTypeCostsOnlyItsSender() throws Exception {
-        assertKilledAndReplaced(2, "flood-all", "broke the control protocol \\(a second Stopping\\): killing it");
+        assertKilledAndReplaced(2, "flood-all", "broke the worker-channel protocol \\(a second Stopping\\): killing it");
     }
 
     @Test
     void aWorkerThatStopsReadingIsKilledAndTheLoopNeverWaitsForIt() throws Exception {
-        assertKilledAndReplaced(3, "deaf", "(has not read|does not read) its control channel.*: killing it");
+        assertKilledAndReplaced(3, "deaf", "(has not read|does not read) its worker channel.*: killing it");
     }
 
     @Test
     void aHelloClaimingAnotherPidIsBlamedOnItsSenderAsTheKernelSays() throws Exception {
         long sender = assertKilledAndReplaced(4, "forge-pid " + bystander,
-                "opened another control connection claiming to be worker 4 with its own secret: killing it");
-        assertThat(pool.log()).contains("refused a control connection claiming to be worker 4 (pid " + bystander
+                "opened another worker-channel connection claiming to be worker 4 with its own secret: killing it");
+        assertThat(pool.log()).contains("refused a worker-channel connection claiming to be worker 4 (pid " + bystander
                 + ", sent by pid " + sender + "): worker 4's JVM has pid " + sender);
     }
 
     @Test
     void aWorkerThatConnectsTwiceIsRefusedAndKilled() throws Exception {
         assertKilledAndReplaced(1, "connect-twice",
-                "opened another control connection claiming to be worker 1 with its own secret: killing it");
+                "opened another worker-channel connection claiming to be worker 1 with its own secret: killing it");
     }
 
     @Test
@@ -121,7 +121,7 @@ class HostileWorkersTest {
     @Test
     void anOversizedFrameIsAProtocolError() throws Exception {
         assertKilledAndReplaced(3, "oversized",
-                "broke the control protocol \\(frame length 2097152 outside 1\\.\\.1048576\\): killing it");
+                "broke the worker-channel protocol \\(frame length 2097152 outside 1\\.\\.1048576\\): killing it");
     }
 
     @Test

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A worker logs as fast as it can into a master whose heap is capped at 64 MB: backpressure on the control
+ * A worker logs as fast as it can into a master whose heap is capped at 64 MB: backpressure on the worker
  * channel slows the worker, so the master keeps every record without its memory growing. The worker exits
  * right after its last record, so the records still in flight when it exits must arrive too.
  *

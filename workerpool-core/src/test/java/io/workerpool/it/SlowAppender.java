@@ -6,7 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Logback appender that takes {@code micros} per event and writes nothing: a master whose log goes to a slow
- * disk or a remote collector. It makes the master the slow side of the control channel, so that records pile up
+ * disk or a remote collector. It makes the master the slow side of the worker channel, so that records pile up
  * in the channel's socket buffers, as in a flood on a loaded machine, and stay in flight for a while.
  */
 public final class SlowAppender extends AppenderBase<ILoggingEvent> {

@@ -34,7 +34,7 @@ class SystemdNotifyTest {
             systemd.awaitMessage("STATUS=2 workers running", "STATUS=2 workers running"::equals, START);
             for (int id : new int[] {0, 1}) {
                 assertThat(environmentOf(pool.workerPid(id))).as("environment of worker " + id)
-                        .anyMatch(v -> v.startsWith("WORKERPOOL_CONTROL_SOCKET="))
+                        .anyMatch(v -> v.startsWith("WORKERPOOL_CHANNEL_SOCKET="))
                         .noneMatch(v -> v.startsWith("NOTIFY_SOCKET="));
             }
 

@@ -25,12 +25,12 @@ class WorkerMarkerWithoutMasterTest {
 
     @Test
     void theMarkerAloneIsAOneLineErrorNotAHang() throws Exception {
-        try (PoolProcess program = PoolProcess.in(dir).env(WorkerEnvironment.CONTROL_SOCKET, "/tmp/copied.sock")
+        try (PoolProcess program = PoolProcess.in(dir).env(WorkerEnvironment.CHANNEL_SOCKET, "/tmp/copied.sock")
                 .start()) {
             assertThat(program.waitFor(EXIT_WITHIN)).as(program.log()).isEqualTo(ExitCodes.BOOT_ERROR);
-            assertThat(program.log().strip()).isEqualTo("workerpool: this JVM has WORKERPOOL_CONTROL_SOCKET in its"
+            assertThat(program.log().strip()).isEqualTo("workerpool: this JVM has WORKERPOOL_CHANNEL_SOCKET in its"
                     + " environment, which marks a worker JVM started by a workerpool master, but WORKERPOOL_WORKER_ID"
-                    + " is not set: no master started it. Unset WORKERPOOL_CONTROL_SOCKET (and the other WORKERPOOL_"
+                    + " is not set: no master started it. Unset WORKERPOOL_CHANNEL_SOCKET (and the other WORKERPOOL_"
                     + " variables) to run the program as a master.");
             assertNothingRan(program);
         }
@@ -43,7 +43,7 @@ class WorkerMarkerWithoutMasterTest {
             assertThat(program.waitFor(EXIT_WITHIN)).as(program.log()).isEqualTo(ExitCodes.BOOT_ERROR);
             assertThat(program.log().strip()).startsWith("workerpool: worker 0 (pid " + program.pid() + ") cannot"
                     + " reach its master through " + bogus + " (").endsWith("This JVM has the worker marker"
-                    + " WORKERPOOL_CONTROL_SOCKET in its environment but no master answers: unset it to run the"
+                    + " WORKERPOOL_CHANNEL_SOCKET in its environment but no master answers: unset it to run the"
                     + " program as a master.");
             assertNothingRan(program);
         }
@@ -65,7 +65,7 @@ class WorkerMarkerWithoutMasterTest {
 
     /** Every variable a master sets, as if copied from a worker's environment, with the socket at {@code path}. */
     private PoolProcess.Builder workerEnvironment(Path socket) {
-        return PoolProcess.in(dir).env(WorkerEnvironment.CONTROL_SOCKET, socket.toString())
+        return PoolProcess.in(dir).env(WorkerEnvironment.CHANNEL_SOCKET, socket.toString())
                 .env(WorkerEnvironment.WORKER_ID, "0").env(WorkerEnvironment.SECRET, "copied")
                 .env(WorkerEnvironment.WORKER_TIMEOUT_MS, "1000")
                 .env(WorkerEnvironment.MASTER_PID, Long.toString(ProcessHandle.current().pid()));

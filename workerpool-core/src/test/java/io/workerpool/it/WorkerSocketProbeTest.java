@@ -17,14 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The workers' control socket, opened by something that is not a worker. A starting master sweeps the temp
+ * The workers' channel socket, opened by something that is not a worker. A starting master sweeps the temp
  * directory for the socket directories of killed masters without connecting to a live master's socket. A
  * connection closed without a byte (a tool testing the path) can do nothing: the master notes it at DEBUG. One
  * closed in the middle of its first frame is refused with a warning. Either way the pool runs on.
  */
 class WorkerSocketProbeTest {
     private static final Duration START = Duration.ofSeconds(60);
-    private static final String PROBE_NOTED = "a control connection closed without sending anything";
+    private static final String PROBE_NOTED = "a worker-channel connection closed without sending anything";
 
     @TempDir
     Path dir;
@@ -37,7 +37,7 @@ class WorkerSocketProbeTest {
         try (PoolProcess pool = PoolProcess.in(dir).with("workers", 1).jvmOption("-Djava.io.tmpdir=" + tmp).start()) {
             pool.awaitEvents("worker-main 0 \\d+", 1, START);
             long worker = pool.workerPid(0);
-            Path socket = controlSocketOf(worker);
+            Path socket = channelSocketOf(worker);
 
             try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 probe.connect(UnixDomainSocketAddress.of(socket));
@@ -49,7 +49,7 @@ class WorkerSocketProbeTest {
                 truncated.connect(UnixDomainSocketAddress.of(socket));
                 truncated.write(ByteBuffer.wrap(new byte[] {0, 0, 0}));
             }
-            pool.awaitLog("refused a control connection: control channel closed by the peer in the middle of a"
+            pool.awaitLog("refused a worker-channel connection: worker channel closed by the peer in the middle of a"
                     + " frame", START);
             assertThat(pool.log()).containsOnlyOnce(PROBE_NOTED).containsOnlyOnce("WARN");
 
@@ -65,19 +65,26 @@ class WorkerSocketProbeTest {
         try (PoolProcess live = PoolProcess.in(Files.createDirectories(dir.resolve("live"))).with("workers", 1)
                 .jvmOption("-Djava.io.tmpdir=" + tmp).start()) {
             live.awaitEvents("worker-main 0 \\d+", 1, START);
-            assertThat(controlSocketOf(live.workerPid(0))).startsWith(tmp);
+            assertThat(channelSocketOf(live.workerPid(0))).startsWith(tmp);
             // made now: the live master swept at its own start (it looks again only at what it saw then)
             Path stale = Files.createDirectory(tmp.resolve("workerpool-killed"));
             try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-                dead.bind(UnixDomainSocketAddress.of(stale.resolve("control.sock"))); // the file stays, unheard
+                dead.bind(UnixDomainSocketAddress.of(stale.resolve("channel.sock"))); // the file stays, unheard
+            }
+            // one killed master of an older version, whose worker socket was still called control.sock
+            Path older = Files.createDirectory(tmp.resolve("workerpool-killed-older"));
+            try (ServerSocketChannel dead = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+                dead.bind(UnixDomainSocketAddress.of(older.resolve("control.sock")));
             }
             try (PoolProcess starting = PoolProcess.in(Files.createDirectories(dir.resolve("starting")))
                     .with("workers", 1).jvmOption("-Djava.io.tmpdir=" + tmp).start()) {
                 // the sweep looked at both directories; only the dead one is removed, a second after its first look
                 starting.awaitLog("removed " + stale + ", left by a master that was killed", START);
                 assertThat(stale).doesNotExist();
-                assertThat(live.log()).as("the live master's log: nothing connected to its control socket")
-                        .doesNotContain("control connection");
+                starting.awaitLog("removed " + older + ", left by a master that was killed", START);
+                assertThat(older).doesNotExist();
+                assertThat(live.log()).as("the live master's log: nothing connected to its worker socket")
+                        .doesNotContain("worker-channel connection");
                 // the sweep runs early in the start: a TERM before the signal handlers are in would kill it (143)
                 starting.awaitEvents("worker-main 0 \\d+", 1, START);
                 starting.signal("TERM");
@@ -88,10 +95,10 @@ class WorkerSocketProbeTest {
         }
     }
 
-    /** The worker control socket a master gave its worker, from the worker's environment. */
-    private static Path controlSocketOf(long workerPid) throws IOException {
+    /** The worker-channel socket a master gave its worker, from the worker's environment. */
+    private static Path channelSocketOf(long workerPid) throws IOException {
         byte[] bytes = Files.readAllBytes(Path.of("/proc/" + workerPid + "/environ"));
-        String prefix = "WORKERPOOL_CONTROL_SOCKET=";
+        String prefix = "WORKERPOOL_CHANNEL_SOCKET=";
         return Arrays.stream(new String(bytes, StandardCharsets.UTF_8).split("\0"))
                 .filter(v -> v.startsWith(prefix)).map(v -> Path.of(v.substring(prefix.length())))
                 .findFirst().orElseThrow(() -> new AssertionError("worker " + workerPid + " has no " + prefix));

@@ -27,7 +27,7 @@ import java.util.Arrays;
  * {@code flood-done <id> <pid> <stdout bytes> <stderr bytes>}; with {@code -Dgo=FILE}, once that file exists.
  *
  * <p>{@code hostile-<act>}: once the file {@code -Dgo} exists, the first JVM of that worker id to get
- * there (the file {@code -Dhostile.once}{@code .<id>} marks it) abuses its control channel: {@code close} (half-closes it), {@code garbage}
+ * there (the file {@code -Dhostile.once}{@code .<id>} marks it) abuses its worker channel: {@code close} (half-closes it), {@code garbage}
  * (a frame of an unknown type), {@code oversized} (a length prefix beyond the limit), {@code hello-again} (a
  * second hello on its own channel, claiming worker 0), {@code forge-own} / {@code forge-stolen} (a new
  * connection claiming worker 0, with its own secret / with worker 0's, read from /proc/&lt;pid&gt;/environ
@@ -125,7 +125,7 @@ final class FaultBehaviours {
     /** A second connection to the master's worker socket, with a hello; the master should refuse it. */
     private static void connectAs(int workerId, long pid, String secret) throws IOException {
         try (SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            socket.connect(UnixDomainSocketAddress.of(System.getenv(WorkerEnvironment.CONTROL_SOCKET)));
+            socket.connect(UnixDomainSocketAddress.of(System.getenv(WorkerEnvironment.CHANNEL_SOCKET)));
             FrameChannel forged = new FrameChannel(socket);
             forged.send(new Message.Hello(workerId, pid, secret));
             try {

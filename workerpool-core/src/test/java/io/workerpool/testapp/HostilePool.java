@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * {@link TestPool}, whose workers with the behaviour {@code raw} are hostile workers written by hand: they speak
- * the control protocol themselves (no library worker code), so that they can do what no library worker does.
+ * the worker-channel protocol themselves (no library worker code), so that they can do what no library worker does.
  * Used by {@code it.HostileWorkersTest}.
  *
  * <p>A raw worker connects with its own secret, id and pid, records {@code worker-main} and {@code worker-start},
@@ -96,7 +96,7 @@ public final class HostilePool {
         void run() throws Exception {
             String boot = take(acts.resolve("boot." + id));
             socket = SocketChannel.open(StandardProtocolFamily.UNIX);
-            socket.connect(UnixDomainSocketAddress.of(System.getenv(WorkerEnvironment.CONTROL_SOCKET)));
+            socket.connect(UnixDomainSocketAddress.of(System.getenv(WorkerEnvironment.CHANNEL_SOCKET)));
             if ("nohello".equals(boot)) {
                 TestPool.record(events, "act nohello " + id + " " + pid);
                 Thread.sleep(Long.MAX_VALUE); // the master's stale check kills this JVM
@@ -228,7 +228,7 @@ public final class HostilePool {
 
         private void connectAgain(long claimedPid) throws IOException {
             try (SocketChannel second = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                second.connect(UnixDomainSocketAddress.of(System.getenv(WorkerEnvironment.CONTROL_SOCKET)));
+                second.connect(UnixDomainSocketAddress.of(System.getenv(WorkerEnvironment.CHANNEL_SOCKET)));
                 FrameChannel frames = new FrameChannel(second);
                 frames.send(new Message.Hello(id, claimedPid, secret()));
                 try {

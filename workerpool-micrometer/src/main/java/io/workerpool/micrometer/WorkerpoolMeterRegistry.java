@@ -11,7 +11,7 @@ import java.time.Duration;
 /**
  * A Micrometer registry for a workerpool worker: register it like any other (add it to a composite, to
  * {@code Metrics.globalRegistry}, or make it a Spring {@code @Bean}), and every {@code interval} the worker
- * ships its meters to the master over the worker's control channel. The master (with the workerpool-metrics
+ * ships its meters to the master over the worker's channel. The master (with the workerpool-metrics
  * module and {@code metrics(address)} set) serves them on its {@code /metrics}: each series once per worker,
  * with a {@code worker} label, and counters, timers and distribution summaries once more with
  * {@code worker="all"}, summed over the pool. That sum keeps the counts of workers that exited, so it never
@@ -31,7 +31,7 @@ public final class WorkerpoolMeterRegistry extends SimpleMeterRegistry {
 
     private final MeterShipper shipper;
     private final Thread thread;
-    /** Wakes the shipping thread at close. Never an interrupt: one landing in a write closes the control channel. */
+    /** Wakes the shipping thread at close. Never an interrupt: one landing in a write closes the worker channel. */
     private final Object wakeUp = new Object();
     private volatile boolean closed;
 

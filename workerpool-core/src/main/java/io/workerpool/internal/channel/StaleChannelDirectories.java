@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The worker-socket directories that masters killed with SIGKILL left in the temp directory, removed in the
- * background when a master starts. A directory is stale when no process has a socket bound at its control
+ * background when a master starts. A directory is stale when no process has a socket bound at its worker
  * socket's path: the kernel's table of Unix sockets ({@code /proc/net/unix}) says so for every live master of
  * this network namespace, so none of them is connected to. Only a path the table does not list (a dead master,
  * or a live one in another network namespace sharing the temp directory) is probed with a connect, and only
@@ -37,13 +37,14 @@ final class StaleChannelDirectories {
     }
 
     /**
-     * Sweeps {@code tmp} for directories named {@code prefix*} holding a dead {@code socketName}, except
-     * {@code own} (this master's, bound already).
+     * Sweeps {@code tmp} for directories named {@code prefix*} holding a dead socket named one of
+     * {@code socketNames} (the first that exists counts), except {@code own} (this master's, bound already).
+     * Several names: masters of older versions named their socket differently, and theirs are swept as well.
      */
-    static void sweepInBackground(Path tmp, String prefix, String socketName, Path own) {
+    static void sweepInBackground(Path tmp, String prefix, List<String> socketNames, Path own) {
         Thread.ofVirtual().name("workerpool-stale-directory-sweep").start(() -> {
             try {
-                List<Path> refusing = new ArrayList<>(refusingDirectories(tmp, prefix, socketName, List.of()));
+                List<Path> refusing = new ArrayList<>(refusingDirectories(tmp, prefix, socketNames, List.of()));
                 refusing.removeIf(directory -> directory.getFileName().equals(own.getFileName()));
                 if (refusing.isEmpty()) {
                     return;
@@ -51,19 +52,19 @@ final class StaleChannelDirectories {
                 // A master starting right now refuses for the moment before its bind: asked again a second
                 // later, only a dead one still refuses.
                 Thread.sleep(RECHECK);
-                for (Path directory : refusingDirectories(tmp, prefix, socketName, refusing)) {
+                for (Path directory : refusingDirectories(tmp, prefix, socketNames, refusing)) {
                     deleteFlat(tmp, directory);
                 }
             } catch (IOException | RuntimeException e) {
-                LOG.debug("could not sweep stale control socket directories in {}: {}", tmp, e.toString());
+                LOG.debug("could not sweep stale worker socket directories in {}: {}", tmp, e.toString());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         });
     }
 
-    /** The directories (of {@code among}, unless empty) whose control socket no process listens on. */
-    private static List<Path> refusingDirectories(Path tmp, String prefix, String socketName, List<Path> among)
+    /** The directories (of {@code among}, unless empty) whose worker socket no process listens on. */
+    static List<Path> refusingDirectories(Path tmp, String prefix, List<String> socketNames, List<Path> among)
             throws IOException {
         Set<String> bound = boundSocketPaths();
         List<Path> candidates = among;
@@ -75,13 +76,24 @@ final class StaleChannelDirectories {
         }
         List<Path> refusing = new ArrayList<>();
         for (Path directory : candidates) {
-            Path socket = directory.resolve(socketName);
-            if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+            Path socket = socketIn(directory, socketNames);
+            if (socket != null && Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
                     && !bound.contains(socket.toAbsolutePath().normalize().toString()) && refusesConnections(socket)) {
                 refusing.add(directory);
             }
         }
         return refusing;
+    }
+
+    /** The first of {@code names} that exists in {@code directory} (a socket file, not followed), or null. */
+    private static Path socketIn(Path directory, List<String> names) {
+        for (String name : names) {
+            Path socket = directory.resolve(name);
+            if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
+                return socket;
+            }
+        }
+        return null;
     }
 
     /**
@@ -98,7 +110,7 @@ final class StaleChannelDirectories {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.debug("could not read {}: {}; the sweep probes each control socket", UNIX_SOCKET_TABLE, e.toString());
+            LOG.debug("could not read {}: {}; the sweep probes each worker socket", UNIX_SOCKET_TABLE, e.toString());
         }
         return paths;
     }

@@ -1,5 +1,6 @@
 package io.workerpool.internal.channel;
 
+import io.workerpool.internal.core.Role;
 import io.workerpool.internal.posix.ChannelPeers;
 import io.workerpool.internal.wire.FrameChannel;
 import io.workerpool.internal.wire.Message;
@@ -30,7 +31,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.workerpool.internal.ops.AcceptBackoff;
 import io.workerpool.internal.core.PoolEvent;
-import io.workerpool.internal.launch.WorkerAotCache;
 
 /**
  * The master's Unix domain socket that workers connect to, in a fresh directory only the master's user can
@@ -44,7 +44,12 @@ public final class WorkerChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
 
     private static final String DIRECTORY_PREFIX = "workerpool-";
-    private static final String SOCKET_NAME = "control.sock";
+    static final String SOCKET_NAME = "channel.sock";
+    /**
+     * The socket's name in the worker-socket directories of masters from before the worker channel had a name of
+     * its own (it shared "control" with the management socket): the sweep still removes theirs when they are killed.
+     */
+    static final String OLD_SOCKET_NAME = "control.sock";
     /** How long a new connection may take to send its hello; a worker sends it right after connecting. */
     private static final Duration HELLO_TIMEOUT = Duration.ofSeconds(10);
     /** How long a hello may wait for the master to learn the pid of the JVM it just spawned. */
@@ -64,7 +69,7 @@ public final class WorkerChannelServer implements AutoCloseable {
         final long generation;
         /** Known once the spawn returned; a hello must claim this pid. -1 when the JVM is gone. */
         final CompletableFuture<Long> pid = new CompletableFuture<>();
-        /** Set by the hello that is let in: one control channel per JVM. */
+        /** Set by the hello that is let in: one worker channel per JVM. */
         final AtomicBoolean connected = new AtomicBoolean();
 
         Admission(int workerId, long generation) {
@@ -110,7 +115,7 @@ public final class WorkerChannelServer implements AutoCloseable {
         this.socketPath = directory.resolve(SOCKET_NAME);
         this.server = server;
         this.events = events;
-        this.acceptThread = Thread.ofPlatform().daemon().name("workerpool-control-accept").unstarted(this::acceptLoop);
+        this.acceptThread = Thread.ofPlatform().daemon().name("workerpool-channel-accept").unstarted(this::acceptLoop);
         this.acceptBackoff = new AcceptBackoff(LOG, "worker socket " + socketPath);
     }
 
@@ -128,10 +133,10 @@ public final class WorkerChannelServer implements AutoCloseable {
         // After the bind, and never this master's own directory: a sweep that read the kernel's socket table
         // before the bind would take the own socket for a dead one and probe it.
         StaleChannelDirectories.sweepInBackground(Path.of(System.getProperty("java.io.tmpdir")), DIRECTORY_PREFIX,
-                SOCKET_NAME, directory);
+                List.of(SOCKET_NAME, OLD_SOCKET_NAME), directory);
         WorkerChannelServer channelServer = new WorkerChannelServer(directory, server, events);
         channelServer.acceptThread.start();
-        Thread.ofPlatform().daemon().name("workerpool-control-watchdog").start(channelServer::watchSends);
+        Thread.ofPlatform().daemon().name("workerpool-channel-watchdog").start(channelServer::watchSends);
         return channelServer;
     }
 
@@ -216,7 +221,7 @@ public final class WorkerChannelServer implements AutoCloseable {
             for (WorkerConnection connection : connections) {
                 long stuck = connection.stuckFor(now);
                 if (stuck > deadline) {
-                    connection.report("has not read its control channel for " + stuck / 1_000_000 + " ms (a"
+                    connection.report("has not read its worker channel for " + stuck / 1_000_000 + " ms (a"
                             + " message to it stayed unsent past the " + WorkerConnection.SEND_DEADLINE.toMillis()
                             + " ms send deadline)");
                     connection.close();
@@ -232,14 +237,14 @@ public final class WorkerChannelServer implements AutoCloseable {
                 acceptBackoff.succeeded();
                 if (unidentified.incrementAndGet() > MAX_UNIDENTIFIED_CONNECTIONS) {
                     unidentified.decrementAndGet();
-                    LOG.warn("refused a control connection: {} connections already wait to say hello (at most {})",
+                    LOG.warn("refused a worker-channel connection: {} connections already wait to say hello (at most {})",
                             MAX_UNIDENTIFIED_CONNECTIONS, MAX_UNIDENTIFIED_CONNECTIONS);
                     channel.close();
                     continue;
                 }
                 // Virtual: replay renames the reading thread per record (the worker thread's name shows in the
                 // master's log), a plain field write for a virtual thread but two system calls for a platform one.
-                Thread reader = Thread.ofVirtual().name("workerpool-control-reader").unstarted(() -> {
+                Thread reader = Thread.ofVirtual().name("workerpool-channel-reader").unstarted(() -> {
                     try {
                         serve(channel);
                     } finally {
@@ -260,7 +265,7 @@ public final class WorkerChannelServer implements AutoCloseable {
         FrameChannel channel = new FrameChannel(socket);
         // A connection that never says hello would hold a reader and a descriptor for good: it gets HELLO_TIMEOUT.
         AtomicBoolean decided = new AtomicBoolean();
-        Thread helloTimer = Thread.ofVirtual().name("workerpool-control-hello-timer").start(() -> {
+        Thread helloTimer = Thread.ofVirtual().name("workerpool-channel-hello-timer").start(() -> {
             try {
                 Thread.sleep(HELLO_TIMEOUT);
                 if (decided.compareAndSet(false, true)) {
@@ -278,13 +283,13 @@ public final class WorkerChannelServer implements AutoCloseable {
                 // Opened and closed without a byte: it can neither pass for a worker nor harm one. A master in
                 // another network namespace probing for stale socket directories does this, or a tool testing
                 // the path (masters of this namespace don't connect: StaleChannelDirectories).
-                LOG.debug("a control connection closed without sending anything (a probe of the socket, not a"
+                LOG.debug("a worker-channel connection closed without sending anything (a probe of the socket, not a"
                         + " worker: a worker's first bytes are its hello); ignored");
                 closeQuietly(channel);
                 return;
             }
             boolean timedOut = !decided.compareAndSet(false, true);
-            LOG.warn("refused a control connection: {}", timedOut
+            LOG.warn("refused a worker-channel connection: {}", timedOut
                     ? "no hello within " + HELLO_TIMEOUT.toMillis() + " ms" : e.getMessage());
             closeQuietly(channel);
             return;
@@ -296,7 +301,7 @@ public final class WorkerChannelServer implements AutoCloseable {
             closeQuietly(channel);
             return;
         }
-        Thread.currentThread().setName("workerpool-control-reader-" + connection.workerId());
+        Thread.currentThread().setName("workerpool-channel-reader-" + connection.workerId());
         CompletableFuture<Void> readerEnd = new CompletableFuture<>();
         readerEnds.put(connection.generation(), readerEnd);
         try {
@@ -351,7 +356,7 @@ public final class WorkerChannelServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         if (!readers.isEmpty()) {
-            LOG.warn("{} worker control channel(s) still being read {} ms after the last worker exited ({}): the"
+            LOG.warn("{} worker channel(s) still being read {} ms after the last worker exited ({}): the"
                     + " log records still in them are dropped", readers.size(), timeout.toMillis(), readers);
         }
     }
@@ -365,7 +370,7 @@ public final class WorkerChannelServer implements AutoCloseable {
         Admission admission = admissions.get(hello.secret() == null ? "" : hello.secret());
         String refusal = refusal(hello, admission, peerPid);
         if (refusal != null) {
-            LOG.warn("refused a control connection claiming to be worker {} (pid {}{}): {}", hello.workerId(),
+            LOG.warn("refused a worker-channel connection claiming to be worker {} (pid {}{}): {}", hello.workerId(),
                     hello.pid(), peerPid == hello.pid() || peerPid < 0 ? "" : ", sent by pid " + peerPid, refusal);
             if (admission != null && peerPid >= 0) {
                 blame(hello, admission, peerPid);
@@ -389,7 +394,7 @@ public final class WorkerChannelServer implements AutoCloseable {
         try {
             return ChannelPeers.of(socket).pid();
         } catch (IOException | RuntimeException | LinkageError e) {
-            LOG.warn("could not learn the pid of a control connection's peer from the kernel: {}", e.toString());
+            LOG.warn("could not learn the pid of a worker-channel connection's peer from the kernel: {}", e.toString());
             return -1;
         }
     }
@@ -440,7 +445,7 @@ public final class WorkerChannelServer implements AutoCloseable {
             if (admission.knownPid() == peerPid) {
                 String whose = admission == presented ? "its own secret" : describe(presented.workerId) + "'s secret";
                 events.accept(new PoolEvent.WorkerMisbehaved(admission.workerId, admission.generation,
-                        "opened another control connection claiming to be worker " + hello.workerId() + " with "
+                        "opened another worker-channel connection claiming to be worker " + hello.workerId() + " with "
                                 + whose));
                 return;
             }
@@ -448,7 +453,7 @@ public final class WorkerChannelServer implements AutoCloseable {
     }
 
     private static String describe(int workerId) {
-        if (workerId == WorkerAotCache.TRAINING_ID) {
+        if (workerId == Role.TRAINING_ID) {
             return "the AOT cache training JVM";
         }
         return workerId < 0 ? "hot spare " + -workerId : "worker " + workerId;
@@ -537,7 +542,7 @@ public final class WorkerChannelServer implements AutoCloseable {
             Files.deleteIfExists(socketPath);
             Files.deleteIfExists(directory);
         } catch (IOException e) {
-            LOG.debug("could not remove control socket directory {}: {}", directory, e.toString());
+            LOG.debug("could not remove worker socket directory {}: {}", directory, e.toString());
         }
     }
 }

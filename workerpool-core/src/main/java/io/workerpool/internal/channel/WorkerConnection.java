@@ -1,5 +1,6 @@
 package io.workerpool.internal.channel;
 
+import io.workerpool.internal.core.WorkerChannel;
 import io.workerpool.internal.wire.FrameChannel;
 import io.workerpool.internal.wire.Message;
 import java.io.IOException;
@@ -9,7 +10,7 @@ import java.util.ArrayDeque;
 import java.util.function.Consumer;
 
 /**
- * The master's end of one worker's control channel, after the worker proved who it is.
+ * The master's end of one worker's channel, after the worker proved who it is.
  *
  * <p>Sending never blocks the caller (the master's loop, or this channel's reader answering a level query):
  * {@link #send} puts the message in a bounded outbox, and a virtual thread of this connection writes the
@@ -17,7 +18,7 @@ import java.util.function.Consumer;
  * when a write has been stuck for {@link #SEND_DEADLINE} ({@link #stuckFor}, checked by the server's
  * watchdog) or the outbox is full, the worker is reported as misbehaved, and killed by the loop.
  */
-public final class WorkerConnection {
+public final class WorkerConnection implements WorkerChannel {
     /** How long one write to a worker may stay stuck on its full socket buffer. */
     static final Duration SEND_DEADLINE = Duration.ofSeconds(3);
     /** Messages waiting to be written, at most, for replies (the only ones a worker can multiply). */
@@ -58,6 +59,7 @@ public final class WorkerConnection {
         return workerId;
     }
 
+    @Override
     public void promoteTo(int id) {
         workerId = id;
     }
@@ -76,6 +78,7 @@ public final class WorkerConnection {
         lastSeenNanos = System.nanoTime();
     }
 
+    @Override
     public long lastSeenNanos() {
         return lastSeenNanos;
     }
@@ -86,6 +89,7 @@ public final class WorkerConnection {
      *
      * @throws ClosedChannelException when the channel is closed
      */
+    @Override
     public void send(Message message) throws IOException {
         synchronized (outbox) {
             if (closed) {
@@ -119,7 +123,7 @@ public final class WorkerConnection {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    why = "does not read its control channel (" + outbox.size() + " messages, " + outboxBytes
+                    why = "does not read its worker channel (" + outbox.size() + " messages, " + outboxBytes
                             + " bytes have waited " + SEND_DEADLINE.toMillis() + " ms to be sent to it)";
                     break;
                 }
@@ -141,7 +145,7 @@ public final class WorkerConnection {
         outboxBytes += estimatedBytes(message);
         if (!writerRunning) {
             writerRunning = true;
-            Thread.ofVirtual().name("workerpool-control-writer").start(this::writeOutbox);
+            Thread.ofVirtual().name("workerpool-channel-writer").start(this::writeOutbox);
         }
     }
 
@@ -230,6 +234,7 @@ public final class WorkerConnection {
     }
 
     /** The last error logged before "started", or null. */
+    @Override
     public String bootError() {
         return bootError;
     }
@@ -239,6 +244,7 @@ public final class WorkerConnection {
     }
 
     /** Closes the channel; a write stuck on it and the reader both wake up with an exception. */
+    @Override
     public void close() {
         synchronized (outbox) {
             closed = true;
@@ -255,6 +261,6 @@ public final class WorkerConnection {
 
     @Override
     public String toString() {
-        return "control channel of worker " + workerId + " (pid " + pid + ")";
+        return "channel of worker " + workerId + " (pid " + pid + ")";
     }
 }

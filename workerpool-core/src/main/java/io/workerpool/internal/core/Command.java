@@ -1,7 +1,5 @@
 package io.workerpool.internal.core;
 
-import io.workerpool.internal.master.LoopPorts;
-import io.workerpool.internal.master.PoolObserver;
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.Message;
 import java.time.Duration;
@@ -21,7 +19,7 @@ import org.slf4j.helpers.MessageFormatter;
 public sealed interface Command {
     /**
      * Start a JVM for this role, admitted on the worker channel under {@code channelId} (the worker id, -N for
-     * hot spare N, {@code WorkerAotCache.TRAINING_ID} for the training run). The only spawn: see
+     * hot spare N, {@link Role#TRAINING_ID} for the training run). The only spawn: see
      * {@link PoolCore#reconcile()}.
      */
     record Spawn(Role role, int channelId, long generation) implements Command {
@@ -47,7 +45,7 @@ public sealed interface Command {
     }
 
     /** Closes a channel no live JVM owns (a late connection). */
-    record CloseChannel(LoopPorts.WorkerChannel channel) implements Command {
+    record CloseChannel(WorkerChannel channel) implements Command {
     }
 
     /** Deliver {@code event} after {@code delay}. */

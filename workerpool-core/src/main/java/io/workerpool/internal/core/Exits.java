@@ -145,7 +145,7 @@ final class Exits {
         // A JVM that ended by itself before it reached the master never ran the worker: a bad JVM option, a
         // main class missing, the program failing before Supervisor.main(). As a factory that throws, it
         // will fail the same way again.
-        boolean booted = e.status() != ExitCodes.BOOT_ERROR && !(neverConnected && e.status() < 128);
+        boolean booted = booted(e.status(), neverConnected);
         slot.bootErrorsInARow = booted ? 0 : slot.bootErrorsInARow + 1;
         if (!booted) {
             slot.bootError = bootError != null ? "its last error: " + bootError : neverConnected
@@ -175,6 +175,22 @@ final class Exits {
         }
     }
 
+    /** False for an exit that counts as a boot error: toward giving the worker's id up. */
+    private static boolean booted(int status, boolean neverConnected) {
+        return status != ExitCodes.BOOT_ERROR && !(neverConnected && status < 128);
+    }
+
+    /**
+     * Whether the line about this exit may show the workers' stderr tail ({@link PoolEvent.Stderr}): the exit of
+     * a worker's JVM that never reported started, or one that counts as a boot error (it may give the id up).
+     * The loop reads the file only then, not on every exit.
+     */
+    boolean mayShowStderr(long generation, int status, boolean neverConnected) {
+        WorkerJvm jvm = core.live.get(generation);
+        return jvm != null && !jvm.isTraining() && !jvm.isSpare()
+                && (jvm.startedNanos == 0 || !booted(status, neverConnected));
+    }
+
     /** Like gunicorn's WORKER_BOOT_ERROR: don't restart what can never start. */
     private void giveUp(WorkerSlot slot, WorkerJvm jvm, String how, PoolEvent.Stderr stderr) {
         slot.fail();
@@ -197,7 +213,7 @@ final class Exits {
                     + " configuration error: see the worker's log above)";
             case 128 + 9 -> ": it was sent SIGKILL, perhaps out of memory?";
             case ExitCodes.MAIN_FAILED -> ": main() threw (see the worker's log above)";
-            case ExitCodes.MASTER_GONE -> ": its control channel to the master closed under it";
+            case ExitCodes.MASTER_GONE -> ": its worker channel to the master closed under it";
             default -> "";
         };
     }

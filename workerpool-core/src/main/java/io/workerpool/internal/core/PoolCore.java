@@ -2,7 +2,6 @@ package io.workerpool.internal.core;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.master.PoolObserver;
 import io.workerpool.internal.metrics.PoolSnapshot;
 import io.workerpool.internal.wire.Message;
 import java.nio.file.Path;
@@ -255,6 +254,14 @@ public final class PoolCore {
         long lastSeenNanos(long generation);
 
         long rssBytes(long generation);
+    }
+
+    /**
+     * Whether the exit of this JVM, with this status, may be told with the workers' stderr tail: the loop reads
+     * the file for the {@link PoolEvent.WorkerExited} only then.
+     */
+    public boolean mayShowStderr(long generation, int status, boolean neverConnected) {
+        return exits.mayShowStderr(generation, status, neverConnected);
     }
 
     public PoolState state() {

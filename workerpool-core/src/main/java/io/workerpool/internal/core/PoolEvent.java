@@ -1,12 +1,10 @@
 package io.workerpool.internal.core;
 
-import io.workerpool.internal.master.LoopPorts;
 import io.workerpool.internal.wire.Message;
-import io.workerpool.internal.channel.WorkerConnection;
 
 /**
  * Everything that can change the pool's state arrives as one of these on the master's single event queue,
- * as in gunicorn's arbiter: signal handlers, process-exit callbacks, control-channel readers, timers and
+ * as in gunicorn's arbiter: signal handlers, process-exit callbacks, worker-channel readers, timers and
  * API calls only enqueue; the loop thread alone acts. Worker events carry the slot's generation so that a
  * late event about a replaced JVM is recognised and ignored.
  */
@@ -53,10 +51,7 @@ public sealed interface PoolEvent {
     record SpawnFailed(long generation, String error, String command) implements PoolEvent {
     }
 
-    record WorkerConnected(int workerId, long generation, LoopPorts.WorkerChannel connection) implements PoolEvent {
-        public WorkerConnected(int workerId, long generation, WorkerConnection connection) {
-            this(workerId, generation, LoopPorts.WorkerChannel.of(connection));
-        }
+    record WorkerConnected(int workerId, long generation, WorkerChannel connection) implements PoolEvent {
     }
 
     /** {@code atNanos}: when the master read the message, or {@link #WHEN_HANDLED}. */
@@ -67,7 +62,7 @@ public sealed interface PoolEvent {
     }
 
     /**
-     * The control channel closed or broke; {@code protocolError} is null for a plain EOF. {@code bootError}: the
+     * The worker channel closed or broke; {@code protocolError} is null for a plain EOF. {@code bootError}: the
      * last error the worker logged before it started, read by the loop from the closed channel.
      */
     record WorkerDisconnected(int workerId, long generation, String protocolError, String bootError)

@@ -5,6 +5,9 @@ package io.workerpool.internal.core;
  * used to say it ({@code spare}, {@code aotTraining}, a negative training id).
  */
 public sealed interface Role {
+    /** The training JVM's id on the worker channel, in events and in status; below any spare's. */
+    int TRAINING_ID = -1_000_000;
+
     /** Serves worker id {@code id}: runs the factory, the callbacks and {@code main()}. */
     record Worker(int id) implements Role {
         public Worker {

@@ -1,6 +1,5 @@
 package io.workerpool.internal.core;
 
-import io.workerpool.internal.launch.WorkerAotCache;
 import io.workerpool.internal.metrics.ExitCause;
 
 /**
@@ -47,7 +46,7 @@ public final class WorkerJvm {
         return switch (role) {
             case Role.Worker w -> w.id();
             case Role.Spare s -> -s.number();
-            case Role.Training t -> WorkerAotCache.TRAINING_ID;
+            case Role.Training t -> Role.TRAINING_ID;
         };
     }
 

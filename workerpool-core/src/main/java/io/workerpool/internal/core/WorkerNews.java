@@ -86,7 +86,7 @@ final class WorkerNews {
         }
         jvm.connected = false;
         if (e.protocolError() != null) {
-            out.error("{} broke the control protocol ({}): killing it", jvm, e.protocolError());
+            out.error("{} broke the worker-channel protocol ({}): killing it", jvm, e.protocolError());
             jvm.stopCause = io.workerpool.internal.metrics.ExitCause.PROTOCOL_ERROR;
             core.stops.kill(jvm);
         }

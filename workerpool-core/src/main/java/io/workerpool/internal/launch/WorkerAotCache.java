@@ -34,8 +34,6 @@ import io.workerpool.internal.core.WorkerJvm;
  */
 public final class WorkerAotCache {
     private static final Logger LOG = LoggerFactory.getLogger("io.workerpool.Supervisor");
-    /** Placeholder id of the training JVM on the control channel; below any spare's. */
-    public static final int TRAINING_ID = -1_000_000;
     /**
      * Options of the user's own that choose the JVM's cache or archive: then ours are left out. JDK 25 refuses
      * to start with {@code -XX:AOTCache} next to any {@code -Xshare} option or the CDS class list options.

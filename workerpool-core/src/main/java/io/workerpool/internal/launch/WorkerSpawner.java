@@ -16,7 +16,7 @@ import io.workerpool.internal.ops.SystemdEnvironment;
 
 /**
  * Starts worker JVMs: the master's own command line plus worker options, marked as a worker through its
- * environment (control socket, id, a fresh secret), stdin from /dev/null, stdout and stderr appended to
+ * environment (worker-channel socket, id, a fresh secret), stdin from /dev/null, stdout and stderr appended to
  * the configured files or inherited from the master.
  *
  * <p>Must be called from one long-lived thread (the pool loop): the kernel's parent-death signal, which
@@ -26,7 +26,7 @@ public final class WorkerSpawner {
     static final String FORWARDING_PROVIDER = "io.workerpool.internal.worker.logging.ForwardingServiceProvider";
 
     private final PoolConfig config;
-    private final Path controlSocket;
+    private final Path channelSocket;
     private final Path handoffSocket;
     private final List<String> baseCommandOptions;
     private final WorkerCommand command;
@@ -34,9 +34,9 @@ public final class WorkerSpawner {
     /** {@code setpriv --pdeathsig KILL --}, or empty: then the worker arms the signal itself (FFM). */
     private final List<String> parentDeathWrapper = ParentDeathWrapper.find();
 
-    public WorkerSpawner(PoolConfig config, Path controlSocket, Path handoffSocket) {
+    public WorkerSpawner(PoolConfig config, Path channelSocket, Path handoffSocket) {
         this.config = config;
-        this.controlSocket = controlSocket;
+        this.channelSocket = channelSocket;
         this.handoffSocket = handoffSocket;
         this.command = WorkerCommand.ofCurrentProcess();
         List<String> options = new ArrayList<>();
@@ -99,7 +99,7 @@ public final class WorkerSpawner {
         // NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*: for the master alone; a worker must not notify systemd or think
         // it was socket-activated
         SystemdEnvironment.ALL.forEach(env::remove);
-        env.put(WorkerEnvironment.CONTROL_SOCKET, controlSocket.toString());
+        env.put(WorkerEnvironment.CHANNEL_SOCKET, channelSocket.toString());
         env.put(WorkerEnvironment.WORKER_ID, Integer.toString(workerId));
         env.put(WorkerEnvironment.SECRET, secret);
         env.put(WorkerEnvironment.WORKER_TIMEOUT_MS, Long.toString(config.workerTimeout().toMillis()));

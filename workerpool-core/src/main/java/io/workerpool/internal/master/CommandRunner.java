@@ -5,7 +5,9 @@ import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.core.Command;
 import io.workerpool.internal.core.PoolCore;
 import io.workerpool.internal.core.PoolEvent;
+import io.workerpool.internal.core.PoolObserver;
 import io.workerpool.internal.core.Role;
+import io.workerpool.internal.core.WorkerChannel;
 import io.workerpool.internal.core.WorkerJvm;
 import io.workerpool.internal.launch.StderrTail;
 import io.workerpool.internal.launch.WorkerAotCache;
@@ -55,7 +57,7 @@ final class CommandRunner implements PoolCore.Readings {
     private static final class Handle {
         final LoopPorts.WorkerProcess process;
         final int aotEpoch;
-        LoopPorts.WorkerChannel channel;
+        WorkerChannel channel;
 
         Handle(LoopPorts.WorkerProcess process, int aotEpoch) {
             this.process = process;
@@ -133,7 +135,10 @@ final class CommandRunner implements PoolCore.Readings {
                 boolean neverConnected = admissions.revoke(e.workerId(), e.generation());
                 String bootError = handle != null && handle.channel != null ? handle.channel.bootError() : null;
                 Path stderr = config.stderr();
-                PoolEvent.Stderr tail = handle == null || stderr == null ? PoolEvent.Stderr.NONE
+                // Read only for the exits whose line shows it (a JVM that never started, a boot error), not
+                // on every exit.
+                PoolEvent.Stderr tail = handle == null || stderr == null
+                        || !core.mayShowStderr(e.generation(), e.status(), neverConnected) ? PoolEvent.Stderr.NONE
                         : new PoolEvent.Stderr(StderrTail.describe(stderr), StderrTail.lastLines(stderr, 3));
                 yield new PoolEvent.WorkerExited(e.workerId(), e.generation(), e.status(), neverConnected, bootError,
                         tail, e.atNanos());

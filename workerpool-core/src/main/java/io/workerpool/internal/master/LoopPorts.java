@@ -1,6 +1,5 @@
 package io.workerpool.internal.master;
 
-import io.workerpool.internal.wire.Message;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,12 +7,11 @@ import java.util.concurrent.CompletableFuture;
 import io.workerpool.internal.ops.ProcStatus;
 import io.workerpool.internal.channel.WorkerChannelServer;
 import io.workerpool.internal.launch.WorkerCommand;
-import io.workerpool.internal.channel.WorkerConnection;
 import io.workerpool.internal.launch.WorkerSpawner;
 
 /**
  * What the loop's {@link CommandRunner} needs from the world to execute the core's {@link Command}s, as small
- * interfaces: launching a JVM, the JVM's process, its channel, and the admissions of the worker channel's server.
+ * interfaces: launching a JVM, the JVM's process and the admissions of the worker channel's server.
  * {@link Pool} wires the real ones. The core ({@link PoolCore}) uses none of them: the deterministic simulation
  * ({@code PoolSimulationTest}) executes its commands against simulated JVMs and a simulated clock instead.
  */
@@ -133,56 +131,6 @@ public final class LoopPorts {
                 @Override
                 public CompletableFuture<Void> readerEnded(long generation) {
                     return server.readerEnded(generation);
-                }
-            };
-        }
-    }
-
-    /** The master's end of one connected worker's channel. */
-    public interface WorkerChannel {
-        void send(Message message) throws IOException;
-
-        /** The last error the worker logged before it started, or null. */
-        String bootError();
-
-        /** A promoted spare's records are replayed under its new id from now on. */
-        void promoteTo(int workerId);
-
-        /** When the worker last showed life on the channel, on the loop's clock (System.nanoTime). */
-        long lastSeenNanos();
-
-        void close();
-
-        static WorkerChannel of(WorkerConnection connection) {
-            return new WorkerChannel() {
-                @Override
-                public void send(Message message) throws IOException {
-                    connection.send(message);
-                }
-
-                @Override
-                public String bootError() {
-                    return connection.bootError();
-                }
-
-                @Override
-                public void promoteTo(int workerId) {
-                    connection.promoteTo(workerId);
-                }
-
-                @Override
-                public long lastSeenNanos() {
-                    return connection.lastSeenNanos();
-                }
-
-                @Override
-                public void close() {
-                    connection.close();
-                }
-
-                @Override
-                public String toString() {
-                    return connection.toString();
                 }
             };
         }

@@ -72,7 +72,7 @@ final class MasterStartup {
         try {
             channelServer = WorkerChannelServer.open(events);
         } catch (IOException e) {
-            throw new PoolStartException("cannot open the master's control socket under "
+            throw new PoolStartException("cannot open the master's worker-channel socket under "
                     + System.getProperty("java.io.tmpdir") + " (" + e.getMessage() + "); check that the temp"
                     + " directory is writable, or set -Djava.io.tmpdir to one that is", e);
         }

@@ -1,5 +1,6 @@
 package io.workerpool.internal.master;
 
+import io.workerpool.internal.core.PoolObserver;
 import io.workerpool.internal.metrics.ExitCause;
 import java.util.List;
 import java.util.function.Consumer;

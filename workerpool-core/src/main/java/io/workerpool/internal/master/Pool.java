@@ -7,6 +7,7 @@ import io.workerpool.internal.PoolConfig;
 import io.workerpool.internal.core.Outcome;
 import io.workerpool.internal.core.PoolCore;
 import io.workerpool.internal.core.PoolEvent;
+import io.workerpool.internal.core.PoolObserver;
 import io.workerpool.internal.core.PoolState;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -27,7 +28,7 @@ import io.workerpool.internal.launch.WorkerSpawner;
 
 /**
  * The master: one loop, on the thread that called {@code Supervisor.main()}, fed by one queue of
- * {@link PoolEvent}s, as in gunicorn's arbiter. Signal handlers, process-exit callbacks, control-channel
+ * {@link PoolEvent}s, as in gunicorn's arbiter. Signal handlers, process-exit callbacks, worker-channel
  * readers, timers and API calls only enqueue; the loop alone changes pool state (in the {@link PoolCore}, whose
  * commands its {@link CommandRunner} executes),
  * so "worker exited" and "stop requested" can't race. That thread also starts every worker JVM and lives

@@ -1,6 +1,7 @@
 package io.workerpool.internal.master;
 
 import io.workerpool.PoolStartException;
+import io.workerpool.internal.core.PoolObserver;
 import io.workerpool.internal.ops.ManagementSocket;
 import io.workerpool.internal.ops.PidFile;
 import io.workerpool.internal.posix.DescriptorHandoff;

@@ -13,7 +13,7 @@ public enum ExitCause {
     BOOT_ERROR("boot_error"),
     /** Killed by the master: no heartbeat within workerTimeout, or not ready in time as a reload's successor. */
     STALE("stale"),
-    /** Killed by the master for breaking the control protocol. */
+    /** Killed by the master for breaking the worker-channel protocol. */
     PROTOCOL_ERROR("protocol_error"),
     /** Asked to stop because the pool stopped. */
     STOP("stop"),

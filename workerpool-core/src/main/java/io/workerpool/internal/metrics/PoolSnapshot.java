@@ -21,7 +21,7 @@ public record PoolSnapshot(String state, long takenNanos, int workers, int runni
      * One worker id.
      *
      * @param state STARTING, RUNNING, STOPPING, BACKOFF or FAILED
-     * @param heartbeatAgeNanos time since its JVM last showed life on its control channel, or -1 without a JVM
+     * @param heartbeatAgeNanos time since its JVM last showed life on its worker channel, or -1 without a JVM
      */
     public record WorkerSample(int id, String state, long heartbeatAgeNanos) {
     }

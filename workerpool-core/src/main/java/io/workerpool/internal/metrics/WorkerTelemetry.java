@@ -9,8 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * What the workers tell the master about themselves besides their lifecycle: the latest {@link JvmSample} of
  * each worker JVM (from its heartbeats) and, with the workerpool-metrics module, the application's meters. Fed
- * by the control channels' reader threads, read by status requests and scrapes: thread-safe. Keyed by the JVM's
- * generation (one per JVM the master started); an entry lives while the JVM's control channel is open, so there
+ * by the worker channels' reader threads, read by status requests and scrapes: thread-safe. Keyed by the JVM's
+ * generation (one per JVM the master started); an entry lives while the JVM's worker channel is open, so there
  * are never more entries than worker JVMs.
  *
  * <p>The pool calls {@link #heartbeat}, {@link #meters} and {@link #disconnected} from the channel readers, and
@@ -66,7 +66,7 @@ public final class WorkerTelemetry {
         }
     }
 
-    /** The JVM's control channel closed: its sample goes, its counters fold into the pool-wide totals. */
+    /** The JVM's worker channel closed: its sample goes, its counters fold into the pool-wide totals. */
     public void disconnected(long generation) {
         readings.remove(generation);
         MeterStore store = meterStore;

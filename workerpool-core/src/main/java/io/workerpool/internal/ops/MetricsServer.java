@@ -19,7 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.workerpool.internal.master.PoolObserver;
+import io.workerpool.internal.core.PoolObserver;
 
 /**
  * The master's HTTP port for probes and scrapers ({@code metrics(address)}): {@code /healthz}, {@code /readyz}

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.workerpool.internal.master.PoolObserver;
+import io.workerpool.internal.core.PoolObserver;
 
 /**
  * Tells systemd how the pool is doing, over the notify protocol of sd_notify(3), for {@code Type=notify}

@@ -115,8 +115,8 @@ public final class FrameChannel implements AutoCloseable {
             while (received.position() < bytes) {
                 int read = channel.read(received);
                 if (read < 0) {
-                    throw new EOFException(received.position() == 0 ? "control channel closed by the peer"
-                            : "control channel closed by the peer in the middle of a frame");
+                    throw new EOFException(received.position() == 0 ? "worker channel closed by the peer"
+                            : "worker channel closed by the peer in the middle of a frame");
                 }
                 bytesReceived += read;
             }

@@ -1,7 +1,7 @@
 package io.workerpool.internal.wire;
 
 /**
- * The control protocol between master and worker. Each message is one frame:
+ * The worker-channel protocol between master and worker. Each message is one frame:
  * {@code [int length][byte type][payload]}, big-endian, where length counts type and payload.
  * No Java serialization: payloads are written field by field with {@link WireOutput}.
  */

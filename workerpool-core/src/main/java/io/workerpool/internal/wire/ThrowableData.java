@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A throwable as plain data: class name, message, stack, cause and suppressed, so that a worker's
- * exception crosses the control channel without Java serialization.
+ * exception crosses the worker channel without Java serialization.
  */
 public record ThrowableData(String className, String message, List<StackTraceElement> stack, ThrowableData cause,
                             List<ThrowableData> suppressed) {

@@ -8,8 +8,8 @@ import java.util.Map;
  * The environment, unlike the command line, is not visible to other users in {@code ps}.
  */
 public final class WorkerEnvironment {
-    /** Path of the master's control socket (a Unix domain socket); its presence marks a worker JVM. */
-    public static final String CONTROL_SOCKET = "WORKERPOOL_CONTROL_SOCKET";
+    /** Path of the master's worker-channel socket (a Unix domain socket); its presence marks a worker JVM. */
+    public static final String CHANNEL_SOCKET = "WORKERPOOL_CHANNEL_SOCKET";
     /** The worker's id. */
     public static final String WORKER_ID = "WORKERPOOL_WORKER_ID";
     /** A per-worker secret the worker presents in its hello, so that only the master's own children connect. */
@@ -32,7 +32,7 @@ public final class WorkerEnvironment {
     }
 
     public static boolean isWorkerProcess() {
-        return System.getenv(CONTROL_SOCKET) != null;
+        return System.getenv(CHANNEL_SOCKET) != null;
     }
 
     /**
@@ -42,12 +42,12 @@ public final class WorkerEnvironment {
      * @param aotTraining this JVM trains the workers' AOT cache instead of serving as a worker
      * @param parentDeathArmed the master armed this JVM's parent-death signal before it started
      */
-    public record Settings(String controlSocket, int workerId, String secret, Duration workerTimeout, long masterPid,
+    public record Settings(String channelSocket, int workerId, String secret, Duration workerTimeout, long masterPid,
                            String handoffSocket, boolean aotTraining, boolean parentDeathArmed) {
         public static Settings fromEnvironment(Map<String, String> env) {
-            String socket = env.get(CONTROL_SOCKET);
+            String socket = env.get(CHANNEL_SOCKET);
             if (socket == null || socket.isBlank()) {
-                throw new IllegalStateException(CONTROL_SOCKET + " is blank");
+                throw new IllegalStateException(CHANNEL_SOCKET + " is blank");
             }
             return new Settings(socket, parseInt(env, WORKER_ID), env.getOrDefault(SECRET, ""),
                     Duration.ofMillis(parseLong(env, WORKER_TIMEOUT_MS)), parseLong(env, MASTER_PID),

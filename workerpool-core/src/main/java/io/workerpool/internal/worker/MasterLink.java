@@ -17,7 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.util.List;
 
 /**
- * The worker's end of its control channel: the hello, a reader thread for the master's requests, a
+ * The worker's end of its worker channel: the hello, a reader thread for the master's requests, a
  * heartbeat thread, and the sink for forwarded log records. When the channel closes under a running
  * worker, the master is gone, and the worker halts at once: no worker outlives its master.
  */
@@ -48,7 +48,7 @@ final class MasterLink implements LogSink {
             throws IOException {
         SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            socket.connect(UnixDomainSocketAddress.of(settings.controlSocket()));
+            socket.connect(UnixDomainSocketAddress.of(settings.channelSocket()));
             FrameChannel channel = new FrameChannel(socket);
             channel.send(new Message.Hello(settings.workerId(), pid, settings.secret()));
             Message reply;
@@ -90,7 +90,7 @@ final class MasterLink implements LogSink {
 
     private void startThreads() {
         MeterSink.connected(channel); // issue 16: the workerpool-micrometer module sends its frames here
-        startDaemon("workerpool-control", new Task(this, Task.CONTROL, null, null));
+        startDaemon("workerpool-channel", new Task(this, Task.CHANNEL, null, null));
         startDaemon("workerpool-heartbeat", new Task(this, Task.HEARTBEAT, null, null));
     }
 
@@ -101,7 +101,7 @@ final class MasterLink implements LogSink {
      */
     private static final class Task implements Runnable {
         static final int HELLO_TIMEOUT = 0;
-        static final int CONTROL = 1;
+        static final int CHANNEL = 1;
         static final int HEARTBEAT = 2;
 
         private final MasterLink link;
@@ -118,7 +118,7 @@ final class MasterLink implements LogSink {
 
         @Override
         public void run() {
-            if (kind == CONTROL) {
+            if (kind == CHANNEL) {
                 link.readRequests();
             } else if (kind == HEARTBEAT) {
                 link.beat();
@@ -187,7 +187,7 @@ final class MasterLink implements LogSink {
             } else {
                 // Armed a moment after start, not during it: the first native call costs a fresh JVM a few
                 // hundred ms of CPU (FFM set-up), which would slow the worker's boot on a busy machine. Until
-                // then the control channel's EOF alone ends this worker if the master dies.
+                // then the worker channel's EOF alone ends this worker if the master dies.
                 Thread.sleep(Math.min(intervalMillis, PARENT_DEATH_SIGNAL_DELAY_MILLIS));
                 armParentDeathSignal();
             }
@@ -227,7 +227,7 @@ final class MasterLink implements LogSink {
                 masterGone(new IOException("the parent is no longer the master (pid " + settings.masterPid() + ")"));
             }
         } catch (PosixException | UnsupportedOperationException | LinkageError e) {
-            // The control channel's EOF still ends this worker when the master dies.
+            // The worker channel's EOF still ends this worker when the master dies.
         }
     }
 

@@ -6,7 +6,7 @@ import java.io.IOException;
 
 /**
  * The worker-side door for the optional workerpool-micrometer module (exported to it alone): it sends the
- * application's meters to the master over this worker's control channel, as {@link Message.Meters} frames. The
+ * application's meters to the master over this worker's channel, as {@link Message.Meters} frames. The
  * core knows nothing of Micrometer; the module encodes its frames straight into the channel's frame buffer
  * through a {@link Message.Meters.Payload}.
  */
@@ -16,7 +16,7 @@ public final class MeterSink {
     private MeterSink() {
     }
 
-    /** Called once the worker's control channel is accepted by the master. */
+    /** Called once the worker's channel is accepted by the master. */
     static void connected(FrameChannel link) {
         channel = link;
     }

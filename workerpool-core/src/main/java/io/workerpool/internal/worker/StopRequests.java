@@ -3,7 +3,7 @@ package io.workerpool.internal.worker;
 import io.workerpool.Worker;
 
 /**
- * Stop and interrupt requests, from the master's control channel or from signals, which may arrive before
+ * Stop and interrupt requests, from the master's worker channel or from signals, which may arrive before
  * the worker exists or before its main() runs. A stop turns {@link Worker#isRunning()} false; an interrupt
  * also interrupts the main thread, once, and only while main() runs (arriving earlier, it lands as main()
  * starts), so onShutdown callbacks never see a stray interrupt. The interrupt reaches main() before
@@ -16,10 +16,10 @@ final class StopRequests {
     private Worker worker;
     private Runnable stopListener;
     private Thread mainThread;
-    /** Null until the control channel sets its gate: then interrupts run directly (no lambda on the boot path). */
+    /** Null until the worker channel sets its gate: then interrupts run directly (no lambda on the boot path). */
     private java.util.function.Consumer<Runnable> interruptGate;
 
-    /** Interrupts go through the gate: the control channel's, so none lands on a thread that is sending. */
+    /** Interrupts go through the gate: the worker channel's, so none lands on a thread that is sending. */
     synchronized void gateInterruptsThrough(java.util.function.Consumer<Runnable> gate) {
         this.interruptGate = gate;
     }

@@ -43,9 +43,9 @@ public final class WorkerRuntime {
         try {
             settings = WorkerEnvironment.Settings.fromEnvironment(System.getenv());
         } catch (IllegalStateException e) {
-            System.err.println("workerpool: this JVM has " + WorkerEnvironment.CONTROL_SOCKET + " in its environment,"
+            System.err.println("workerpool: this JVM has " + WorkerEnvironment.CHANNEL_SOCKET + " in its environment,"
                     + " which marks a worker JVM started by a workerpool master, but " + e.getMessage() + ": no master"
-                    + " started it. Unset " + WorkerEnvironment.CONTROL_SOCKET + " (and the other WORKERPOOL_"
+                    + " started it. Unset " + WorkerEnvironment.CHANNEL_SOCKET + " (and the other WORKERPOOL_"
                     + " variables) to run the program as a master.");
             Runtime.getRuntime().exit(ExitCodes.BOOT_ERROR);
             return;
@@ -58,8 +58,8 @@ public final class WorkerRuntime {
             link = MasterLink.connect(settings, pid, stopRequests);
         } catch (IOException e) {
             System.err.println("workerpool: worker " + settings.workerId() + " (pid " + pid + ") cannot reach its master"
-                    + " through " + settings.controlSocket() + " (" + e.getMessage() + "). This JVM has the worker"
-                    + " marker " + WorkerEnvironment.CONTROL_SOCKET + " in its environment but no master answers:"
+                    + " through " + settings.channelSocket() + " (" + e.getMessage() + "). This JVM has the worker"
+                    + " marker " + WorkerEnvironment.CHANNEL_SOCKET + " in its environment but no master answers:"
                     + " unset it to run the program as a master.");
             return ExitCodes.BOOT_ERROR;
         }

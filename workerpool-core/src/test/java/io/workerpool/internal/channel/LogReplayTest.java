@@ -53,7 +53,7 @@ class LogReplayTest {
         AtomicReference<String> nameAfter = new AtomicReference<>();
         AtomicReference<Map<String, String>> mdcAfter = new AtomicReference<>();
 
-        Thread reader = Thread.ofPlatform().name("workerpool-control-reader-3").start(() -> {
+        Thread reader = Thread.ofPlatform().name("workerpool-channel-reader-3").start(() -> {
             MDC.put("own", "master-context");
             replay.replay(3, record);
             nameAfter.set(Thread.currentThread().getName());
@@ -71,7 +71,7 @@ class LogReplayTest {
         // Caller data is not available for a forwarded record: Logback shows "?", not this class.
         assertThat(appender.rendered).containsExactly(
                 "WARN|com.acme.Orders|worker-3 order-worker-1|3|r-1||?|?|?|order 7 is late" + System.lineSeparator());
-        assertThat(nameAfter.get()).isEqualTo("workerpool-control-reader-3");
+        assertThat(nameAfter.get()).isEqualTo("workerpool-channel-reader-3");
         assertThat(mdcAfter.get()).isEqualTo(Map.of("own", "master-context"));
     }
 

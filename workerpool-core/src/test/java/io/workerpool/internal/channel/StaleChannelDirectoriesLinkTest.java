@@ -38,7 +38,7 @@ class StaleChannelDirectoriesLinkTest {
         Path inVictimDirectory = Files.writeString(victimDirectory.resolve("precious.txt"), "precious\n");
         Path victimFile = Files.writeString(outside.resolve("victim.txt"), "precious\n");
         Path stale = Files.createDirectory(tmp.resolve("workerpool-456"));
-        Files.writeString(stale.resolve("control.sock"), "");
+        Files.writeString(stale.resolve("channel.sock"), "");
         Files.createSymbolicLink(stale.resolve("a-link-to-a-file"), victimFile);
         Files.createSymbolicLink(stale.resolve("a-link-to-a-directory"), victimDirectory);
 

@@ -3,7 +3,7 @@ package io.workerpool.internal.core;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.master.LoopPorts;
+
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.Message;
 import java.time.Duration;
@@ -58,7 +58,7 @@ class PoolCoreTest {
         List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
         long generation = spawns.get(0).generation();
         core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
-        core.handle(new PoolEvent.WorkerConnected(0, generation, (LoopPorts.WorkerChannel) null), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerConnected(0, generation, (WorkerChannel) null), 1_000 * MS);
         core.handle(new PoolEvent.WorkerSaid(0, generation, new Message.Started(), 1_000 * MS), 1_500 * MS);
         List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 0, false, null,
                 PoolEvent.Stderr.NONE, 2_200 * MS), 2_300 * MS);
@@ -71,7 +71,7 @@ class PoolCoreTest {
         List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
         spawns.forEach(s -> core.handle(new PoolEvent.JvmSpawned(s.generation(), 100 + s.generation(), List.of()),
                 1_000 * MS));
-        core.handle(new PoolEvent.WorkerConnected(0, spawns.get(0).generation(), (LoopPorts.WorkerChannel) null),
+        core.handle(new PoolEvent.WorkerConnected(0, spawns.get(0).generation(), (WorkerChannel) null),
                 1_010 * MS);
         List<Command> stop = core.handle(new PoolEvent.StopRequested(true, "SIGINT"), 1_020 * MS);
         assertThat(stop).anyMatch(c -> c instanceof Command.Send s && s.message() instanceof Message.Interrupt);

@@ -2,7 +2,7 @@ package io.workerpool.internal.core;
 
 import io.workerpool.WorkerStatus;
 import io.workerpool.internal.PoolConfig;
-import io.workerpool.internal.master.LoopPorts;
+
 import io.workerpool.internal.metrics.JvmSample;
 import io.workerpool.internal.posix.Posix;
 import io.workerpool.internal.wire.ExitCodes;
@@ -186,8 +186,19 @@ final class SimWorld {
             }
             return new PoolEvent.Tick(readings, aotTrainingDue);
         }
+        if (event instanceof PoolEvent.WorkerExited e) {
+            // The loop reads the workers' stderr only when the core says the exit's line may show it: a tail it
+            // did not read must never appear in a line (checked in execute).
+            PoolEvent.Stderr stderr = core.mayShowStderr(e.generation(), e.status(), e.neverConnected())
+                    ? new PoolEvent.Stderr("; last lines of the workers' stderr: boom", "boom")
+                    : new PoolEvent.Stderr(UNREAD_STDERR, UNREAD_STDERR);
+            return new PoolEvent.WorkerExited(e.workerId(), e.generation(), e.status(), e.neverConnected(),
+                    e.bootError(), stderr, e.atNanos());
+        }
         return event;
     }
+
+    private static final String UNREAD_STDERR = "<stderr the loop did not read>";
 
     private void execute(Command command, Deque<PoolEvent> pending) {
         switch (command) {
@@ -218,6 +229,9 @@ final class SimWorld {
             case Command.Log c -> {
                 if (c.line().contains(": recycling it (")) {
                     recycles++;
+                }
+                if (c.line().contains(UNREAD_STDERR)) {
+                    violation("a line shows a stderr tail the loop was told it need not read: " + c.line());
                 }
                 log(() -> "log " + c.level() + " " + c.line());
             }
@@ -367,7 +381,7 @@ final class SimWorld {
             }
             connected = true;
             connectedOnce = true;
-            world.enqueue(source(), new PoolEvent.WorkerConnected(id, generation, (LoopPorts.WorkerChannel) null));
+            world.enqueue(source(), new PoolEvent.WorkerConnected(id, generation, (WorkerChannel) null));
             if (id >= 0) {
                 runFactory();
             }

@@ -15,7 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Log records and level messages through the wire format and a real control socket. */
+/** Log records and level messages through the wire format and a real worker-channel socket. */
 class LogWireRoundTripTest {
     @TempDir
     Path dir;
@@ -86,8 +86,8 @@ class LogWireRoundTripTest {
     }
 
     @Test
-    void logLevelQueryAndReplyCrossARealControlSocket() throws Exception {
-        Path path = dir.resolve("control.sock");
+    void logLevelQueryAndReplyCrossARealWorkerChannelSocket() throws Exception {
+        Path path = dir.resolve("channel.sock");
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             server.bind(UnixDomainSocketAddress.of(path));
             try (FrameChannel worker = new FrameChannel(SocketChannel.open(UnixDomainSocketAddress.of(path)));

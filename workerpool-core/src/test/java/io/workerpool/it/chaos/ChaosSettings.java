@@ -25,7 +25,7 @@ public record ChaosSettings(long seed, int workers, Duration workerTimeout, Dura
                             Duration clientPause) {
 
     /**
-     * Descriptors: one control connection per worker JVM, held until its reader meets the end of the stream, and
+     * Descriptors: one worker-channel connection per worker JVM, held until its reader meets the end of the stream, and
      * a JVM or two being replaced at any moment; a leak of one per restart passes this within a dozen restarts.
      */
     static final int FD_MARGIN = 10;

@@ -43,7 +43,7 @@ public final class MeterShipper {
         this.registry = registry;
     }
 
-    /** Ships through the worker's control channel; false when there is none (not a worker, master gone). */
+    /** Ships through the worker's channel; false when there is none (not a worker, master gone). */
     public synchronized boolean ship() {
         return ship(MeterSink::send);
     }

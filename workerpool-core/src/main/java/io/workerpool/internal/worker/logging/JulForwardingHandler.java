@@ -115,6 +115,6 @@ public final class JulForwardingHandler extends Handler {
 
     @Override
     public void close() {
-        // Nothing to release: the control channel belongs to the worker runtime.
+        // Nothing to release: the worker channel belongs to the worker runtime.
     }
 }

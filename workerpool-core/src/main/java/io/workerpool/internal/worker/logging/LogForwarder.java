@@ -16,7 +16,7 @@ import org.slf4j.spi.LocationAwareLogger;
 
 /**
  * Where a worker's log records go: the registry of {@link ForwardingLogger}s with their thresholds, and
- * the delivery of records to a {@link LogSink} (the control channel to the master).
+ * the delivery of records to a {@link LogSink} (the worker channel to the master).
  *
  * <p>Before {@link #connect} there is no master to ask for levels or to send to: every logger forwards
  * everything (the master filters on replay) and records wait, in order, in a buffer of fixed capacity;

@@ -30,7 +30,7 @@ public final class LogForwarding {
      * arrives, and the master drops what its levels don't enable; a logger whose query can't be sent takes
      * {@code rootLevel}. Call once, after the master's {@code Welcome}.
      *
-     * @param sink the control channel
+     * @param sink the worker channel
      * @param rootLevel {@code Welcome.rootLevel()}: the lowest SLF4J level ({@code Level.toInt()}) enabled
      *                  on the master's root logger, or {@code Message.LEVEL_OFF}
      * @throws IllegalStateException when already connected
@@ -42,7 +42,7 @@ public final class LogForwarding {
     /**
      * Applies the master's answer to a level query ({@code LevelReply.levels()}): each named logger
      * forwards from that SLF4J level up ({@code Message.LEVEL_OFF}: nothing). Unknown names are ignored.
-     * Safe from any thread, typically the one that reads the control channel.
+     * Safe from any thread, typically the one that reads the worker channel.
      */
     public static void applyLevels(Map<String, Integer> levels) {
         FORWARDER.applyLevels(levels);

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Where a worker's log forwarding writes: the worker runtime implements it over the control channel,
+ * Where a worker's log forwarding writes: the worker runtime implements it over the worker channel,
  * sending {@code Message.Log} and {@code Message.LevelQuery} frames.
  *
  * <p>Both methods are called on the thread that logs, possibly from many threads at once. They may block

@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Cuts a log record down so that it fits in one control-channel frame ({@link Message#MAX_FRAME_BYTES}),
+ * Cuts a log record down so that it fits in one worker-channel frame ({@link Message#MAX_FRAME_BYTES}),
  * for the rare record that doesn't: a multi-megabyte message, or a long cause chain of deep stacks.
  * What is cut is said in the record itself, so that nobody mistakes a shortened stack for the real one.
  *
@@ -55,7 +55,7 @@ final class RecordTruncation {
         String message = cut(data.message(), MAX_THROWABLE_MESSAGE_CHARS);
         if (stack.size() > MAX_FRAMES_PER_THROWABLE) {
             message = (message == null ? "" : message + " ") + "[stack cut to the top " + MAX_FRAMES_PER_THROWABLE
-                    + " of " + stack.size() + " frames to fit the control channel]";
+                    + " of " + stack.size() + " frames to fit the worker channel]";
             stack = stack.subList(0, MAX_FRAMES_PER_THROWABLE);
         }
         ThrowableData cause = data.cause() != null && budget[0] > 0 ? truncate(data.cause(), budget) : null;
@@ -74,7 +74,7 @@ final class RecordTruncation {
             return s;
         }
         int keep = Character.isHighSurrogate(s.charAt(maxChars - 1)) ? maxChars - 1 : maxChars;
-        return s.substring(0, keep) + "... [" + (s.length() - keep) + " more characters cut to fit the control "
+        return s.substring(0, keep) + "... [" + (s.length() - keep) + " more characters cut to fit the worker "
                 + "channel]";
     }
 }

@@ -198,7 +198,7 @@ class LogForwarderTest {
         assertThat(sent.message()).startsWith("xxxx").contains("more characters cut");
         ThrowableData cause = sent.throwable().cause();
         assertThat(cause.stack()).hasSize(RecordTruncation.MAX_FRAMES_PER_THROWABLE);
-        assertThat(cause.message()).isEqualTo("level 3 [stack cut to the top 64 of 500 frames to fit the control channel]");
+        assertThat(cause.message()).isEqualTo("level 3 [stack cut to the top 64 of 500 frames to fit the worker channel]");
         assertThat(cause.cause().message()).startsWith("level 2");
         assertThat(cause.cause().cause().cause().cause().message()).startsWith("deep");
     }

@@ -95,7 +95,7 @@ final class PrometheusPoolMetrics implements PoolMetrics {
                 .help("1 while /readyz answers 200: the pool runs with enough workers running, else 0")
                 .callback(callback -> callback.call(snapshots.get().ready() ? 1 : 0)).register(registry);
         GaugeWithCallback.builder().name("workerpool_worker_heartbeat_age_seconds").unit(Unit.SECONDS)
-                .help("Time since each worker's JVM last showed life on its control channel, as of the master's"
+                .help("Time since each worker's JVM last showed life on its worker channel, as of the master's"
                         + " last check")
                 .labelNames("worker")
                 .callback(callback -> {

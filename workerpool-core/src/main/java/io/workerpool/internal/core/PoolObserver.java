@@ -1,4 +1,4 @@
-package io.workerpool.internal.master;
+package io.workerpool.internal.core;
 
 import io.workerpool.internal.metrics.ExitCause;
 
