@@ -65,11 +65,26 @@ class LogForwardingEndToEndTest {
         }
     }
 
-    private static Entry once(List<Entry> entries, String message) {
+    private Entry once(List<Entry> entries, String message) {
         List<Entry> found = MasterLog.withMessage(entries, message);
-        assertThat(found).as("records with message '%s' in the master's log:\n%s", message, MasterLog.dump(entries))
-                .hasSize(1);
+        assertThat(found).as("records with message '%s' in the master's log:\n%s\n%s", message, MasterLog.dump(entries),
+                found.isEmpty() ? evidence() : "").hasSize(1);
         return found.getFirst();
+    }
+
+    /** What the files say when a record is missing: a record lost once under load and left no other trace. */
+    private String evidence() {
+        StringBuilder text = new StringBuilder();
+        for (Path file : List.of(masterLog, workerOut, workerErr, dir.resolve("events.txt"), dir.resolve("master.log"))) {
+            try {
+                String content = Files.exists(file) ? Files.readString(file) : "(none)";
+                text.append("---- ").append(file.getFileName()).append(" (last 6000 characters):\n")
+                        .append(content.substring(Math.max(0, content.length() - 6000))).append('\n');
+            } catch (IOException e) {
+                text.append("---- ").append(file).append(": ").append(e).append('\n');
+            }
+        }
+        return text.toString();
     }
 
     private static void absent(List<Entry> entries, String messageStart) {

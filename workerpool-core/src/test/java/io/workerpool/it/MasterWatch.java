@@ -8,11 +8,16 @@ import java.time.Duration;
 
 /**
  * What the hostile catalogues check after every act against their shared pool: the master is alive, answered
- * {@code status} within 1 s throughout (a {@link StatusProber} asks every 100 ms), and its descriptors come back
+ * {@code status} within 3 s throughout (a {@link StatusProber} asks every 100 ms), and its descriptors come back
  * within a margin of the baseline taken when the watch began.
  */
 final class MasterWatch implements AutoCloseable {
-    static final long STATUS_BOUND_MS = 1_000;
+    /**
+     * A loop blocked on an offender would leave a probe unanswered until the exchange's 5 s deadline; an answer
+     * within 3 s is a loop that was not. (1 s failed on healthy masters while the suite's other test JVM loaded
+     * both cores: the bound is about blocking, not about speed, which the bench measures.)
+     */
+    static final long STATUS_BOUND_MS = 3_000;
     /** Threads, JIT, GC come and go: what the master may hold beyond its baseline apart from the offenders. */
     static final int FD_MARGIN = 16;
 

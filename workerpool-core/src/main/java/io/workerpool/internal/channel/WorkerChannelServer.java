@@ -510,7 +510,16 @@ public final class WorkerChannelServer implements AutoCloseable {
     }
 
     private static PoolEvent said(WorkerConnection connection, Message message) {
-        return new PoolEvent.WorkerSaid(connection.workerId(), connection.generation(), message, System.nanoTime());
+        long read = System.nanoTime();
+        long at = read;
+        if (message instanceof Message.Started started && started.sentNanos() != Message.Started.NO_TIME
+                && read - started.sentNanos() >= 0) {
+            // The worker's own time, which a reader starved on a loaded machine does not shift: its uptime counts
+            // from there (a healthy exit looked like a crash loop otherwise). Not after the read; the core keeps it
+            // after the spawn.
+            at = started.sentNanos();
+        }
+        return new PoolEvent.WorkerSaid(connection.workerId(), connection.generation(), message, at);
     }
 
     private Map<String, Integer> levelsOf(Message.LevelQuery query) {

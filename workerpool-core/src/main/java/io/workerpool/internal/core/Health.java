@@ -14,6 +14,12 @@ import java.util.Map;
  */
 final class Health {
     private static final Duration DUMP_GRACE = Duration.ofMillis(500);
+    /**
+     * The least time a JVM gets from its spawn to its first frame, and a successor to report ready, whatever
+     * workerTimeout says: a JVM's boot takes seconds on a loaded machine, and a short workerTimeout (set to catch
+     * frozen workers fast) must not kill a JVM that is only slow to start, then its replacement, and so on.
+     */
+    static final Duration BOOT_ALLOWANCE = Duration.ofSeconds(10);
 
     private final PoolCore core;
     private final Command.Outbox out;
@@ -30,10 +36,12 @@ final class Health {
                 continue; // the training JVM has its own deadline: it is silent while the JDK writes the cache
             }
             long silence = jvm.silenceNanos(core.now, reading(readings, jvm).lastSeenNanos());
-            if (silence > timeoutNanos) {
-                out.warn("{} sent no heartbeat for {} ms (workerTimeout {} ms): frozen, stopped or starved?"
+            if (silence > (jvm.connected ? timeoutNanos : bootTimeout(core.config.workerTimeout()).toNanos())) {
+                out.warn("{} sent no heartbeat for {} ms ({}): frozen, stopped or starved?"
                         + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
-                        silence / 1_000_000, core.config.workerTimeout().toMillis());
+                        silence / 1_000_000, jvm.connected ? "workerTimeout " + timeoutNanos / 1_000_000 + " ms"
+                                : "since its spawn; a booting JVM gets " + bootTimeout(core.config.workerTimeout())
+                                        .toMillis() + " ms");
                 jvm.killPending = true;
                 jvm.stopCause = ExitCause.STALE;
                 int id = jvm.id();
@@ -43,6 +51,11 @@ final class Health {
                 out.arm(DUMP_GRACE, new PoolEvent.KillDue(jvm.id(), jvm.generation, null, false));
             }
         }
+    }
+
+    /** How long a JVM may take from its spawn to its first frame, or a successor to report ready. */
+    static Duration bootTimeout(Duration workerTimeout) {
+        return workerTimeout.compareTo(BOOT_ALLOWANCE) >= 0 ? workerTimeout : BOOT_ALLOWANCE;
     }
 
     private static PoolEvent.Reading reading(Map<Long, PoolEvent.Reading> readings, WorkerJvm jvm) {

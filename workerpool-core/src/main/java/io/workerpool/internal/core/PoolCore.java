@@ -144,10 +144,13 @@ public final class PoolCore {
                         WorkerJvm next = spawn(new Role.Worker(slot.id));
                         slot.successorSpawned(next);
                         // Heartbeats come from a library thread, so a successor stuck in onStart looks alive: give
-                        // it workerTimeout to report ready, or the reload would wait forever.
-                        out.arm(config.workerTimeout(), new PoolEvent.KillDue(slot.id, next.generation,
-                                "did not report ready within workerTimeout (" + config.workerTimeout().toMillis()
-                                        + " ms)", true));
+                        // it workerTimeout (at least a boot's allowance) to report ready, or the reload would wait
+                        // forever.
+                        Duration ready = Health.bootTimeout(config.workerTimeout());
+                        out.arm(ready, new PoolEvent.KillDue(slot.id, next.generation,
+                                "did not report ready within " + ready.toMillis() + " ms (workerTimeout "
+                                        + config.workerTimeout().toMillis() + " ms, at least "
+                                        + Health.BOOT_ALLOWANCE.toSeconds() + " s)", true));
                     }
                     default -> { }
                 }

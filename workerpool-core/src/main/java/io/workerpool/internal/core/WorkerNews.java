@@ -40,8 +40,9 @@ final class WorkerNews {
         }
         switch (e.message()) {
             case Message.Started ignored -> {
-                // From when it was read: the time it then waited for a busy loop is not the worker's
-                jvm.startedNanos = PoolEvent.happened(e.atNanos(), core.now);
+                // From when it was sent (or read): the time it then waited for a busy loop is not the worker's.
+                // Never before the JVM was asked to start: a worker's claim is bounded by what the master knows.
+                jvm.startedNanos = Math.max(jvm.assignedNanos, PoolEvent.happened(e.atNanos(), core.now));
                 if (jvm.state == SlotState.STARTING) {
                     jvm.state = SlotState.RUNNING;
                 }

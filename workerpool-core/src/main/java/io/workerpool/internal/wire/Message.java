@@ -30,11 +30,30 @@ public sealed interface Message {
         }
     }
 
-    /** The worker's onStart callbacks ran; main() is about to run. The worker is ready. */
-    record Started() implements Message {
+    /**
+     * The worker's onStart callbacks ran; main() is about to run. The worker is ready.
+     *
+     * @param sentNanos the worker's {@code System.nanoTime()} when it sent this (CLOCK_MONOTONIC, the same clock in
+     *     every process of the machine), or {@link #NO_TIME}: the master counts the worker's uptime from it rather
+     *     than from when a busy master got to read the frame, within what it knows (never before the JVM's spawn,
+     *     never after the read)
+     */
+    record Started(long sentNanos) implements Message {
         public static final byte TYPE = 2;
+        public static final long NO_TIME = Long.MIN_VALUE;
+
+        /** Without a time (an empty payload, as older workers send). */
+        public Started() {
+            this(NO_TIME);
+        }
 
         @Override public byte type() { return TYPE; }
+
+        @Override public void writePayload(WireOutput out) {
+            if (sentNanos != NO_TIME) {
+                out.writeLong(sentNanos);
+            }
+        }
     }
 
     /**
@@ -232,7 +251,7 @@ public sealed interface Message {
     static Message read(byte type, WireInput in) throws ProtocolException {
         Message message = switch (type) {
             case Hello.TYPE -> new Hello(in.readInt(), in.readLong(), in.readString());
-            case Started.TYPE -> new Started();
+            case Started.TYPE -> in.remaining() == 0 ? new Started() : new Started(in.readLong());
             case Heartbeat.TYPE -> new Heartbeat(io.workerpool.internal.metrics.JvmSample.read(in));
             case Meters.TYPE -> new Meters(new Meters.Received(in.readRest()));
             case Stopping.TYPE -> new Stopping();

@@ -126,7 +126,7 @@ public final class WorkerRuntime {
 
         int status = ExitCodes.OK;
         if (runCallbacks(worker, "onStart", access.startCallbacks(worker))) {
-            link.send(new Message.Started());
+            link.send(new Message.Started(System.nanoTime()));
             status = runMain(worker, access);
         } else {
             status = ExitCodes.MAIN_FAILED;

@@ -67,6 +67,44 @@ class PoolCoreTest {
     }
 
     @Test
+    void aStartedTimeBeforeTheSpawnIsTakenAsTheSpawn() {
+        // The reader passes the worker's own send time; a claim earlier than the spawn cannot make a quick exit
+        // look like a long run.
+        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
+        long generation = spawns.get(0).generation();
+        core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerConnected(0, generation, (WorkerChannel) null), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerSaid(0, generation, new Message.Started(), -50_000 * MS), 1_100 * MS);
+        List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 0, false, null,
+                PoolEvent.Stderr.NONE, 1_500 * MS), 1_500 * MS);
+        assertThat(exit).as("0.5 s after its spawn: a quick exit, backed off")
+                .anyMatch(c -> c instanceof Command.Arm a && a.event() instanceof PoolEvent.RestartDue);
+    }
+
+    @Test
+    void aJvmSlowToBootIsGivenTheBootAllowanceNotJustWorkerTimeoutThenHeartbeatsCountAgain() {
+        // workerTimeout is 2 s here. Under load a JVM took 4.5 s from spawn to its hello: killing it as frozen at
+        // 2 s killed its replacement too, and so on. Until its first frame it gets 10 s; after, workerTimeout.
+        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
+        long slow = spawns.get(0).generation();
+        long fast = spawns.get(1).generation();
+        core.handle(new PoolEvent.JvmSpawned(slow, 4242, List.of()), 1_000 * MS);
+        core.handle(new PoolEvent.JvmSpawned(fast, 4343, List.of()), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerConnected(1, fast, (WorkerChannel) null), 1_100 * MS);
+        java.util.Map<Long, PoolEvent.Reading> readings = java.util.Map.of(fast,
+                new PoolEvent.Reading(1_100 * MS, -1, null));
+
+        List<Command> at6s = core.handle(new PoolEvent.Tick(readings, false), 6_000 * MS);
+        assertThat(at6s).as("at 6 s: the booting JVM is left alone, the connected one silent for 4.9 s is not")
+                .contains(new Command.Signal(fast, Posix.SIGQUIT))
+                .doesNotContain(new Command.Signal(slow, Posix.SIGQUIT));
+        assertThat(core.handle(new PoolEvent.Tick(readings, false), 10_900 * MS))
+                .doesNotContain(new Command.Signal(slow, Posix.SIGQUIT));
+        assertThat(core.handle(new PoolEvent.Tick(readings, false), 11_100 * MS)).as("past 10 s since its spawn")
+                .contains(new Command.Signal(slow, Posix.SIGQUIT));
+    }
+
+    @Test
     void aStopAsksEveryJvmAndNothingIsSpawnedAfterIt() {
         List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
         spawns.forEach(s -> core.handle(new PoolEvent.JvmSpawned(s.generation(), 100 + s.generation(), List.of()),

@@ -87,12 +87,21 @@ final class ChaosMonkey implements AutoCloseable {
         }
     }
 
+    /**
+     * The faults a chaos phase injects at least, going on past its duration (up to twice it) until it has: on a
+     * loaded machine each round's recovery (JVM boots) takes longer, and a phase that broke little proves little.
+     */
+    static final int MIN_FAULTS = 5;
+
     /** Runs rounds for {@code duration}; returns false as soon as a violation makes going on pointless. */
     boolean run(Duration duration, boolean withCrashLoops) throws IOException, InterruptedException {
         long start = System.nanoTime();
         long end = start + duration.toNanos();
+        long cap = end + duration.toNanos();
         nextCrashLoopNanos = withCrashLoops ? start + duration.toNanos() / 3 : Long.MAX_VALUE;
-        while (System.nanoTime() < end) {
+        int faultsBefore = faultsInjected();
+        while (System.nanoTime() < end
+                || withCrashLoops && faultsInjected() - faultsBefore < MIN_FAULTS && System.nanoTime() < cap) {
             if (withCrashLoops && crashLoopId < 0 && System.nanoTime() >= nextCrashLoopNanos) {
                 startCrashLoop();
             }
