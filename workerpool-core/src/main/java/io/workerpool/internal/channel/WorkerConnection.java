@@ -43,6 +43,8 @@ public final class WorkerConnection implements WorkerChannel {
     private long outboxBytes; // guarded by outbox
     private boolean writerRunning; // guarded by outbox
     private boolean closed; // guarded by outbox
+    /** A write failed: the worker is gone or broke the connection; nothing more is written, the reader reads on. */
+    private boolean writeFailed; // guarded by outbox
     private boolean reported; // guarded by outbox
     /** System.nanoTime() when the write in progress began, 0 when none is. */
     private volatile long writingSince;
@@ -92,7 +94,7 @@ public final class WorkerConnection implements WorkerChannel {
     @Override
     public void send(Message message) throws IOException {
         synchronized (outbox) {
-            if (closed) {
+            if (closed || writeFailed) {
                 throw new ClosedChannelException();
             }
             enqueue(message);
@@ -114,6 +116,9 @@ public final class WorkerConnection implements WorkerChannel {
             while (true) {
                 if (closed) {
                     throw new ClosedChannelException();
+                }
+                if (writeFailed) {
+                    return; // the worker cannot hear it any more; its reader reads on to the end of its frames
                 }
                 boolean room = outbox.size() < MAX_OUTBOX_MESSAGES
                         && (outbox.isEmpty() || outboxBytes + bytes <= MAX_OUTBOX_BYTES);
@@ -165,9 +170,15 @@ public final class WorkerConnection implements WorkerChannel {
             try {
                 channel.send(next);
             } catch (IOException e) {
-                // The reader meets the same broken channel and reports it; the rest of the outbox is moot.
-                close();
+                // The worker exited or broke the connection: the rest of the outbox is moot. The channel stays
+                // open: the reader may not have read what the worker sent before (its last log records, its
+                // Stopping), and meets the end of the stream, or the same error, by itself. Closing here lost
+                // those records when a starved reader was behind.
                 synchronized (outbox) {
+                    writeFailed = true;
+                    outbox.clear();
+                    outboxBytes = 0;
+                    outbox.notifyAll();
                     writerRunning = false;
                 }
                 return;
