@@ -31,17 +31,17 @@ final class Health {
 
     void killSilentWorkers(Map<Long, PoolEvent.Reading> readings) {
         long timeoutNanos = core.config.workerTimeout().toNanos();
+        long bootNanos = bootTimeout(core.config.workerTimeout()).toNanos();
         for (WorkerJvm jvm : List.copyOf(core.live.values())) {
             if (jvm.killPending || jvm.state == SlotState.STOPPING || jvm.isTraining()) {
                 continue; // the training JVM has its own deadline: it is silent while the JDK writes the cache
             }
             long silence = jvm.silenceNanos(core.now, reading(readings, jvm).lastSeenNanos());
-            if (silence > (jvm.connected ? timeoutNanos : bootTimeout(core.config.workerTimeout()).toNanos())) {
+            if (silence > (jvm.connected ? timeoutNanos : bootNanos)) {
                 out.warn("{} sent no heartbeat for {} ms ({}): frozen, stopped or starved?"
                         + " sending SIGQUIT for a thread dump in its stderr, then SIGKILL", jvm,
                         silence / 1_000_000, jvm.connected ? "workerTimeout " + timeoutNanos / 1_000_000 + " ms"
-                                : "since its spawn; a booting JVM gets " + bootTimeout(core.config.workerTimeout())
-                                        .toMillis() + " ms");
+                                : "since its spawn; a booting JVM gets " + bootNanos / 1_000_000 + " ms");
                 jvm.killPending = true;
                 jvm.stopCause = ExitCause.STALE;
                 int id = jvm.id();

@@ -40,9 +40,8 @@ class PoolCoreTest {
         List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 1, false, null,
                 PoolEvent.Stderr.NONE), 1_100 * MS);
         assertThat(spawns(exit)).isEmpty();
-        PoolEvent.RestartDue due = exit.stream().filter(c -> c instanceof Command.Arm a
-                && a.event() instanceof PoolEvent.RestartDue).map(c -> (PoolEvent.RestartDue) ((Command.Arm) c)
-                .event()).findFirst().orElseThrow();
+        PoolEvent.RestartDue due = exit.stream().filter(PoolCoreTest::isRestartDue)
+                .map(c -> (PoolEvent.RestartDue) ((Command.Arm) c).event()).findFirst().orElseThrow();
         assertThat(exit).contains(new Command.Arm(Duration.ofMillis(100), due));
         assertThat(core.slot(0).phase()).isInstanceOf(WorkerSlot.Phase.Backoff.class);
         assertThat(spawns(core.handle(due, 1_200 * MS))).extracting(Command.Spawn::role)
@@ -55,30 +54,24 @@ class PoolCoreTest {
         // after it started, past the 1 s that makes an exit quick, so it is served again at once. (Counted
         // from the handling of "started", it ran 0.8 s, and was put in backoff: a restart storm test failed so
         // on a loaded machine.)
-        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
-        long generation = spawns.get(0).generation();
-        core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
-        core.handle(new PoolEvent.WorkerConnected(0, generation, (WorkerChannel) null), 1_000 * MS);
+        long generation = worker0ConnectedAtOneSecond();
         core.handle(new PoolEvent.WorkerSaid(0, generation, new Message.Started(), 1_000 * MS), 1_500 * MS);
         List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 0, false, null,
                 PoolEvent.Stderr.NONE, 2_200 * MS), 2_300 * MS);
         assertThat(spawns(exit)).extracting(Command.Spawn::role).containsExactly(new Role.Worker(0));
-        assertThat(exit).noneMatch(c -> c instanceof Command.Arm a && a.event() instanceof PoolEvent.RestartDue);
+        assertThat(exit).noneMatch(PoolCoreTest::isRestartDue);
     }
 
     @Test
     void aStartedTimeBeforeTheSpawnIsTakenAsTheSpawn() {
         // The reader passes the worker's own send time; a claim earlier than the spawn cannot make a quick exit
         // look like a long run.
-        List<Command.Spawn> spawns = spawns(core.start(List.of(0, 1), 1_000 * MS, false));
-        long generation = spawns.get(0).generation();
-        core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
-        core.handle(new PoolEvent.WorkerConnected(0, generation, (WorkerChannel) null), 1_000 * MS);
+        long generation = worker0ConnectedAtOneSecond();
         core.handle(new PoolEvent.WorkerSaid(0, generation, new Message.Started(), -50_000 * MS), 1_100 * MS);
         List<Command> exit = core.handle(new PoolEvent.WorkerExited(0, generation, 0, false, null,
                 PoolEvent.Stderr.NONE, 1_500 * MS), 1_500 * MS);
         assertThat(exit).as("0.5 s after its spawn: a quick exit, backed off")
-                .anyMatch(c -> c instanceof Command.Arm a && a.event() instanceof PoolEvent.RestartDue);
+                .anyMatch(PoolCoreTest::isRestartDue);
     }
 
     @Test
@@ -121,6 +114,18 @@ class PoolCoreTest {
         core.handle(new PoolEvent.WorkerExited(1, spawns.get(1).generation(), 130, true, null,
                 PoolEvent.Stderr.NONE), 1_040 * MS);
         assertThat(core.state()).isEqualTo(PoolState.STOPPED);
+    }
+
+    /** Starts the pool at 1 s; worker 0's JVM is spawned (pid 4242) and connected then. Its generation. */
+    private long worker0ConnectedAtOneSecond() {
+        long generation = spawns(core.start(List.of(0, 1), 1_000 * MS, false)).get(0).generation();
+        core.handle(new PoolEvent.JvmSpawned(generation, 4242, List.of()), 1_000 * MS);
+        core.handle(new PoolEvent.WorkerConnected(0, generation, (WorkerChannel) null), 1_000 * MS);
+        return generation;
+    }
+
+    private static boolean isRestartDue(Command command) {
+        return command instanceof Command.Arm arm && arm.event() instanceof PoolEvent.RestartDue;
     }
 
     private static List<Command.Spawn> spawns(List<Command> commands) {
